@@ -1,0 +1,37 @@
+//! # sluice-engine
+//!
+//! The sans-I/O core of Sluice: it knows bytes, rows, numbers and jobs, and
+//! nothing of files, networks or clouds. The caller feeds it chunks of a
+//! CSV input of any size and takes output bytes back, so the same code runs
+//! over a Lambda response stream, a local file, stdin or a test slice, in
+//! memory bounded by the chunk size and the longest row.
+//!
+//! - [`Engine`] — feed chunks, take output and rejects, get [`Counts`].
+//! - [`Job`] — the trait every job implements; [`Filter`] is one.
+//! - [`Dialect`] — delimiter, header, row-length limit.
+//! - [`Threshold`] and [`is_numeric`] — decimals compared exactly as written.
+//! - [`unquote`] and [`write_csv_field`] — RFC 4180 field values.
+//!
+//! ```
+//! use sluice_engine::{Dialect, Engine, Filter, FilterOptions};
+//!
+//! let options = FilterOptions { columns: vec!["price".into()], ..Default::default() };
+//! let mut engine = Engine::new(Dialect::default(), Filter::new(options));
+//! engine.feed(b"name,price\n\"Widget, large\",12.5\nBolt,0.25\n").unwrap();
+//! let counts = engine.finish().unwrap();
+//! assert_eq!(engine.output(), b"name,price\n\"Widget, large\",12.5\n");
+//! assert_eq!(counts.selected, 1);
+//! ```
+
+mod classify;
+mod decimal;
+mod engine;
+mod filter;
+mod job;
+mod scan;
+
+pub use decimal::{is_numeric, Threshold, ThresholdError, Verdict};
+pub use engine::Engine;
+pub use filter::{Filter, FilterOptions};
+pub use job::{Flow, Header, Job, Outcome, Reason, Row};
+pub use scan::{unquote, write_csv_field, Counts, Dialect, Error, ErrorKind, BOM};

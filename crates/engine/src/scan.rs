@@ -1,0 +1,615 @@
+//! The record scanner: splits a buffer into rows and fields and drives a
+//! [`Job`].
+//!
+//! The fast path classifies 64-byte blocks into bitmasks (delimiters,
+//! quotes, line endings), derives the bytes inside quotes with a prefix
+//! XOR of the quote mask, and walks only the structural bits a job needs.
+//! A quote that the XOR would misread — one that does not open a field,
+//! like the inch mark in `5" pipe` — sends that one row through a
+//! byte-at-a-time state machine, so the result is always the one RFC 4180
+//! readers (and the `csv` crate) give.
+//!
+//! A pass is handed a buffer that starts at a row boundary and consumes
+//! whole rows only; the [`Engine`](crate::Engine) keeps the unconsumed
+//! tail for the next chunk.
+
+use crate::classify::{classify, classify_tail, prefix_xor, BLOCK};
+use crate::job::{Flow, Header, Job, Outcome, Row};
+use std::fmt;
+
+/// The UTF-8 byte-order mark.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Errors that stop a run. Each names the line it happened on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    /// The 1-based line, when the error has one.
+    pub line: Option<u64>,
+    /// What went wrong.
+    pub kind: ErrorKind,
+}
+
+/// The kinds of [`Error`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A quoted field is still open at the end of the input.
+    UnclosedQuote,
+    /// A single row is longer than the configured limit.
+    RecordTooLong { limit: usize },
+    /// The job refused the input (for example a missing column).
+    Job(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        match &self.kind {
+            ErrorKind::UnclosedQuote => {
+                f.write_str("a quoted field opened in this row is never closed")
+            }
+            ErrorKind::RecordTooLong { limit } => write!(
+                f,
+                "row is longer than {limit} bytes (an unclosed quote?); raise the record limit if it is real"
+            ),
+            ErrorKind::Job(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Where a field scanned byte by byte ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FieldEnd {
+    /// At a delimiter at this position.
+    Delim(usize),
+    /// At a line ending (`\n` or `\r`) at this position.
+    Term(usize),
+    /// The buffer ended; `quoted` when inside an open quote.
+    End { quoted: bool },
+}
+
+/// Scans one field from its first byte with the rules of RFC 4180 readers:
+/// a quote opens a quoted field only as the field's first byte; inside, a
+/// doubled quote is a literal quote; after the closing quote, the rest of
+/// the field is plain bytes. Counts the line feeds inside quotes.
+fn scan_field(buf: &[u8], start: usize, delim: u8, quoted_lf: &mut u64) -> FieldEnd {
+    let mut i = start;
+    if buf.get(i) == Some(&b'"') {
+        i += 1;
+        loop {
+            match buf.get(i) {
+                None => return FieldEnd::End { quoted: true },
+                Some(b'"') if buf.get(i + 1) == Some(&b'"') => i += 2,
+                Some(b'"') => {
+                    i += 1;
+                    break;
+                }
+                Some(b) => {
+                    *quoted_lf += u64::from(*b == b'\n');
+                    i += 1;
+                }
+            }
+        }
+    }
+    while let Some(&b) = buf.get(i) {
+        if b == delim {
+            return FieldEnd::Delim(i);
+        }
+        if b == b'\n' || b == b'\r' {
+            return FieldEnd::Term(i);
+        }
+        i += 1;
+    }
+    FieldEnd::End { quoted: false }
+}
+
+/// The value of a raw field: enclosing quotes removed and doubled quotes
+/// made single, as RFC 4180 readers do.
+///
+/// ```
+/// use sluice_engine::unquote;
+/// assert_eq!(&*unquote(b"\"a \"\"b\"\", c\""), &b"a \"b\", c"[..]);
+/// assert_eq!(&*unquote(b"plain"), &b"plain"[..]);
+/// ```
+pub fn unquote(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    let [b'"', rest @ ..] = raw else {
+        return Cow::Borrowed(raw);
+    };
+    let mut value = Vec::with_capacity(rest.len());
+    let mut i = 0;
+    while i < rest.len() {
+        match rest[i] {
+            b'"' if rest.get(i + 1) == Some(&b'"') => {
+                value.push(b'"');
+                i += 2;
+            }
+            b'"' => {
+                // Closing quote: whatever follows is taken as it is.
+                value.extend_from_slice(&rest[i + 1..]);
+                break;
+            }
+            b => {
+                value.push(b);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(value)
+}
+
+/// How the input is laid out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dialect {
+    /// The field delimiter (default `,`). Never `"`, `\r` or `\n`.
+    pub delimiter: u8,
+    /// Whether the first row is a header (default true).
+    pub has_header: bool,
+    /// The longest row accepted, in bytes; longer is an error, which keeps
+    /// memory bounded when a quote is never closed (default 16 MiB).
+    pub max_record_bytes: usize,
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            delimiter: b',',
+            has_header: true,
+            max_record_bytes: 16 << 20,
+        }
+    }
+}
+
+/// Row counts of a run: every data row is selected, dropped or rejected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Data rows read (the header and blank lines are not rows).
+    pub rows: u64,
+    /// Rows the job selected.
+    pub selected: u64,
+    /// Rows the job's rule left out.
+    pub dropped: u64,
+    /// Rows that could not be used, each written to the rejects.
+    pub rejected: u64,
+}
+
+/// Scanner state that lasts across passes.
+#[derive(Debug)]
+pub(crate) struct Scanner {
+    pub dialect: Dialect,
+    /// The line on which the next row starts.
+    pub line: u64,
+    pub counts: Counts,
+    /// Fields per row, from the header or the first row.
+    pub expected_fields: Option<usize>,
+    /// Nothing consumed yet: a byte-order mark may come, and the header.
+    pub at_start: bool,
+    pub header_done: bool,
+}
+
+impl Scanner {
+    pub fn new(dialect: Dialect) -> Self {
+        Scanner {
+            dialect,
+            line: 1,
+            counts: Counts::default(),
+            expected_fields: None,
+            at_start: true,
+            header_done: false,
+        }
+    }
+
+    /// Consumes the whole rows at the front of `buf` (all of it when
+    /// `eof`), returning how many bytes that was.
+    pub fn pass<J: Job>(
+        &mut self,
+        buf: &[u8],
+        eof: bool,
+        job: &mut J,
+        out: &mut Vec<u8>,
+        rejects: &mut Vec<u8>,
+    ) -> Result<usize, Error> {
+        let mut skip = 0;
+        if self.at_start {
+            if !eof && buf.len() < BOM.len() && BOM.starts_with(buf) {
+                return Ok(0);
+            }
+            skip = if buf.starts_with(BOM) { BOM.len() } else { 0 };
+        }
+        let mut start = 0;
+        if !self.header_done && !self.dialect.has_header {
+            job.begin(None, out)
+                .map_err(|msg| self.error(ErrorKind::Job(msg)))?;
+            self.header_done = true;
+        }
+        if !self.header_done {
+            match self.header(buf, skip, eof, job, out)? {
+                Some(end) => start = end,
+                None => return Ok(0),
+            }
+            skip = 0;
+        }
+        let wanted = job.fields_wanted();
+        let mut pass = Pass {
+            buf,
+            eof,
+            scanner: self,
+            job,
+            out,
+            rejects,
+            wanted,
+            row_start: start,
+            field_start: start + skip,
+            field: 0,
+            skipped_delims: 0,
+            skipping: wanted == 0,
+            quoted_lf: 0,
+        };
+        pass.run()
+    }
+
+    /// Reads the header row (blank lines before it are kept with it);
+    /// `Some(end)` once it is complete.
+    fn header<J: Job>(
+        &mut self,
+        buf: &[u8],
+        skip: usize,
+        eof: bool,
+        job: &mut J,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<usize>, Error> {
+        let delim = self.dialect.delimiter;
+        let mut names = Vec::new();
+        let mut quoted_lf = 0;
+        let mut blank_lines = 0;
+        let mut field_start = skip;
+        let end = loop {
+            match scan_field(buf, field_start, delim, &mut quoted_lf) {
+                FieldEnd::Delim(p) => {
+                    names.push(unquote(&buf[field_start..p]).into_owned());
+                    field_start = p + 1;
+                }
+                FieldEnd::Term(p) => {
+                    let Some(end) = line_end(buf, p, eof) else {
+                        return Ok(None);
+                    };
+                    if names.is_empty() && p == field_start {
+                        blank_lines += 1;
+                        field_start = end;
+                        continue;
+                    }
+                    names.push(unquote(&buf[field_start..p]).into_owned());
+                    break end;
+                }
+                FieldEnd::End { quoted: true } if eof => {
+                    self.line += blank_lines;
+                    return Err(self.error(ErrorKind::UnclosedQuote));
+                }
+                FieldEnd::End { .. } if eof => {
+                    if field_start < buf.len() || !names.is_empty() {
+                        names.push(unquote(&buf[field_start..]).into_owned());
+                    }
+                    break buf.len();
+                }
+                FieldEnd::End { .. } => return Ok(None),
+            }
+        };
+        self.line += blank_lines;
+        let header = (!names.is_empty()).then(|| Header {
+            raw: buf[..end].to_vec(),
+            names,
+        });
+        if let Some(h) = &header {
+            self.expected_fields = Some(h.names.len());
+        }
+        job.begin(header.as_ref(), out)
+            .map_err(|msg| self.error(ErrorKind::Job(msg)))?;
+        self.line += u64::from(header.is_some()) + quoted_lf;
+        self.at_start = false;
+        self.header_done = true;
+        Ok(Some(end))
+    }
+
+    fn error(&self, kind: ErrorKind) -> Error {
+        Error {
+            line: Some(self.line),
+            kind,
+        }
+    }
+}
+
+/// Where the line ending at `p` ends: after `\n`, `\r\n` or a lone `\r`.
+/// `None` when `buf` ends right after a `\r` and more input may follow.
+#[inline]
+fn line_end(buf: &[u8], p: usize, eof: bool) -> Option<usize> {
+    if buf[p] == b'\r' {
+        match buf.get(p + 1) {
+            Some(b'\n') => Some(p + 2),
+            Some(_) => Some(p + 1),
+            None if eof => Some(p + 1),
+            None => None,
+        }
+    } else {
+        Some(p + 1)
+    }
+}
+
+/// Bits below position `n` (n < 64).
+#[inline(always)]
+fn below(n: u32) -> u64 {
+    (1u64 << n) - 1
+}
+
+/// The result of reaching a line ending.
+enum Step {
+    Done,
+    /// The row may continue past the buffer: stop here.
+    Incomplete,
+}
+
+/// One pass over a buffer: the current row's state and where output goes.
+struct Pass<'a, J: Job> {
+    buf: &'a [u8],
+    eof: bool,
+    scanner: &'a mut Scanner,
+    job: &'a mut J,
+    out: &'a mut Vec<u8>,
+    rejects: &'a mut Vec<u8>,
+    wanted: usize,
+    row_start: usize,
+    field_start: usize,
+    /// Delimiters seen (and so fields handed over) while not skipping.
+    field: usize,
+    /// Delimiters passed over while skipping.
+    skipped_delims: usize,
+    skipping: bool,
+    /// Line feeds inside quotes in the current row.
+    quoted_lf: u64,
+}
+
+impl<J: Job> Pass<'_, J> {
+    fn run(&mut self) -> Result<usize, Error> {
+        let buf = self.buf;
+        let delim = self.scanner.dialect.delimiter;
+        let mut b = self.row_start;
+        // All ones while inside quotes at the end of the previous block.
+        let mut inside_carry = 0u64;
+        // Bit 0: the byte before the block may precede an opening quote.
+        let mut prev_carry = 1u64;
+        while b < buf.len() {
+            let m = match buf.get(b..b + BLOCK) {
+                Some(block) => classify(block.try_into().unwrap(), delim),
+                None => classify_tail(&buf[b..], delim),
+            };
+            let inside = prefix_xor(m.quote) ^ inside_carry;
+            inside_carry = ((inside as i64) >> 63) as u64;
+            let structural = m.delim | m.lf | m.cr | m.quote;
+            let may_open = (structural << 1) | prev_carry;
+            prev_carry = structural >> 63;
+            let stray = m.quote & inside & !may_open;
+            let keep = if stray == 0 {
+                !0
+            } else {
+                below(stray.trailing_zeros())
+            };
+            let delims = m.delim & !inside & keep;
+            let terms = (m.lf | m.cr) & !inside & keep;
+            let quoted_lf = m.lf & inside & keep;
+            if let Step::Incomplete = self.walk(b, delims, terms, quoted_lf)? {
+                return Ok(self.row_start);
+            }
+            if stray != 0 {
+                // From the current field on, this row is read byte by byte.
+                match self.slow_row()? {
+                    Step::Done => {}
+                    Step::Incomplete => return Ok(self.row_start),
+                }
+                b = self.row_start;
+                inside_carry = 0;
+                prev_carry = 1;
+                continue;
+            }
+            b += BLOCK;
+        }
+        if !self.eof {
+            return Ok(self.row_start);
+        }
+        if inside_carry != 0 {
+            return Err(self.scanner.error(ErrorKind::UnclosedQuote));
+        }
+        self.end_row(buf.len(), buf.len())?;
+        Ok(buf.len())
+    }
+
+    /// Handles the structural bits of the block at `b`.
+    #[inline(always)]
+    fn walk(
+        &mut self,
+        b: usize,
+        mut delims: u64,
+        mut terms: u64,
+        quoted_lf: u64,
+    ) -> Result<Step, Error> {
+        let mut quoted_lf = quoted_lf;
+        loop {
+            if self.skipping {
+                if terms == 0 {
+                    self.skipped_delims += delims.count_ones() as usize;
+                    if delims != 0 {
+                        // Where the slow path would resume, should it.
+                        self.field_start = b + BLOCK - delims.leading_zeros() as usize;
+                    }
+                    break;
+                }
+                let t = terms.trailing_zeros();
+                let before = below(t);
+                self.skipped_delims += (delims & before).count_ones() as usize;
+                delims &= !before;
+                terms &= terms - 1;
+                self.quoted_lf += u64::from((quoted_lf & before).count_ones());
+                quoted_lf &= !before;
+                if let Step::Incomplete = self.term(b + t as usize)? {
+                    return Ok(Step::Incomplete);
+                }
+                continue;
+            }
+            let next = delims | terms;
+            if next == 0 {
+                break;
+            }
+            let p = next.trailing_zeros();
+            let bit = 1u64 << p;
+            if delims & bit != 0 {
+                delims ^= bit;
+                self.delim(b + p as usize);
+            } else {
+                terms ^= bit;
+                let before = below(p);
+                self.quoted_lf += u64::from((quoted_lf & before).count_ones());
+                quoted_lf &= !before;
+                if let Step::Incomplete = self.term(b + p as usize)? {
+                    return Ok(Step::Incomplete);
+                }
+            }
+        }
+        self.quoted_lf += u64::from(quoted_lf.count_ones());
+        Ok(Step::Done)
+    }
+
+    /// A delimiter at `p` ends the current field.
+    #[inline(always)]
+    fn delim(&mut self, p: usize) {
+        if self.skipping {
+            self.skipped_delims += 1;
+            self.field_start = p + 1;
+            return;
+        }
+        let index = self.field;
+        let raw = &self.buf[self.field_start..p];
+        self.field += 1;
+        self.field_start = p + 1;
+        let flow = self.job.field(index, raw);
+        if flow == Flow::SkipRow || self.field >= self.wanted {
+            self.skipping = true;
+        }
+    }
+
+    /// A line ending at `p` (`\n` or `\r`, outside quotes).
+    #[inline(always)]
+    fn term(&mut self, p: usize) -> Result<Step, Error> {
+        if p < self.row_start {
+            // The `\n` of a `\r\n` already taken with its row.
+            return Ok(Step::Done);
+        }
+        match line_end(self.buf, p, self.eof) {
+            Some(end) => {
+                self.end_row(p, end)?;
+                Ok(Step::Done)
+            }
+            None => Ok(Step::Incomplete),
+        }
+    }
+
+    /// The row ends: its last field ends at `p`, its bytes at `end`.
+    fn end_row(&mut self, p: usize, end: usize) -> Result<(), Error> {
+        let delims = self.field + self.skipped_delims;
+        let blank = delims == 0 && p == self.field_start;
+        if !blank {
+            if !self.skipping {
+                let raw = &self.buf[self.field_start..p];
+                self.job.field(self.field, raw);
+            }
+            self.emit(end, delims + 1);
+        }
+        let s = &mut *self.scanner;
+        s.line += 1 + self.quoted_lf;
+        s.at_start = false;
+        self.row_start = end;
+        self.field_start = end;
+        self.field = 0;
+        self.skipped_delims = 0;
+        self.skipping = self.wanted == 0;
+        self.quoted_lf = 0;
+        Ok(())
+    }
+
+    /// Hands the finished row to the job and accounts for it.
+    fn emit(&mut self, end: usize, fields: usize) {
+        let s = &mut *self.scanner;
+        let expected_fields = *s.expected_fields.get_or_insert(fields);
+        let row = Row {
+            bytes: &self.buf[self.row_start..end],
+            line: s.line,
+            fields,
+            expected_fields,
+        };
+        s.counts.rows += 1;
+        match self.job.row(&row, self.out) {
+            Outcome::Selected => s.counts.selected += 1,
+            Outcome::Dropped => s.counts.dropped += 1,
+            Outcome::Rejected(reason) => {
+                s.counts.rejected += 1;
+                write_reject(self.rejects, row.line, &reason.to_string(), row.content());
+            }
+        }
+    }
+
+    /// Finishes the current row byte by byte from the current field.
+    fn slow_row(&mut self) -> Result<Step, Error> {
+        let delim = self.scanner.dialect.delimiter;
+        loop {
+            let mut lf = 0;
+            let end = scan_field(self.buf, self.field_start, delim, &mut lf);
+            self.quoted_lf += lf;
+            match end {
+                FieldEnd::Delim(p) => self.delim(p),
+                FieldEnd::Term(p) => return self.term(p),
+                FieldEnd::End { quoted: true } if self.eof => {
+                    return Err(self.scanner.error(ErrorKind::UnclosedQuote));
+                }
+                FieldEnd::End { .. } if self.eof => {
+                    self.end_row(self.buf.len(), self.buf.len())?;
+                    return Ok(Step::Done);
+                }
+                FieldEnd::End { .. } => return Ok(Step::Incomplete),
+            }
+        }
+    }
+}
+
+/// Appends one rejects line: `line,reason,row`.
+pub(crate) fn write_reject(rejects: &mut Vec<u8>, line: u64, reason: &str, row: &[u8]) {
+    if rejects.is_empty() {
+        rejects.extend_from_slice(b"line,reason,row\n");
+    }
+    rejects.extend_from_slice(line.to_string().as_bytes());
+    rejects.push(b',');
+    write_csv_field(rejects, reason.as_bytes());
+    rejects.push(b',');
+    write_csv_field(rejects, row);
+    rejects.push(b'\n');
+}
+
+/// Appends `value` as one CSV field, quoted when it needs to be.
+pub fn write_csv_field(out: &mut Vec<u8>, value: &[u8]) {
+    let needs_quotes = value
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        || value.first().is_some_and(|b| b.is_ascii_whitespace())
+        || value.last().is_some_and(|b| b.is_ascii_whitespace());
+    if !needs_quotes {
+        out.extend_from_slice(value);
+        return;
+    }
+    out.push(b'"');
+    for &b in value {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}

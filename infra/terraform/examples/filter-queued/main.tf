@@ -1,0 +1,81 @@
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = var.tags
+  }
+}
+
+locals {
+  lambda_zip = coalesce(var.lambda_zip, "${path.module}/../../../../dist/sluice-lambda-arm64.zip")
+}
+
+module "log_bucket" {
+  source = "../../modules/buckets"
+
+  name                    = var.log_bucket_name
+  expiration_days         = 90
+  accept_access_logs_from = [var.source_bucket_name, var.destination_bucket_name]
+}
+
+module "source_bucket" {
+  source = "../../modules/buckets"
+
+  name           = var.source_bucket_name
+  access_logging = { bucket = module.log_bucket.name, prefix = "s3/${var.source_bucket_name}/" }
+}
+
+module "destination_bucket" {
+  source = "../../modules/buckets"
+
+  name           = var.destination_bucket_name
+  access_logging = { bucket = module.log_bucket.name, prefix = "s3/${var.destination_bucket_name}/" }
+}
+
+module "function" {
+  source = "../../modules/function"
+
+  name         = var.name
+  package_type = "zip"
+  zip_file     = local.lambda_zip
+
+  io = {
+    source_bucket      = module.source_bucket.name
+    source_prefix      = var.source_prefix
+    destination_bucket = module.destination_bucket.name
+    destination_prefix = var.destination_prefix
+  }
+  job    = "filter"
+  filter = var.filter
+}
+
+module "trigger" {
+  source = "../../modules/trigger"
+
+  name               = var.name
+  mode               = "queue"
+  bucket_name        = module.source_bucket.name
+  filter_prefix      = var.source_prefix
+  filter_suffix      = ".csv"
+  function_name      = module.function.function_name
+  function_arn       = module.function.function_arn
+  function_role_name = module.function.role_name
+  function_timeout   = module.function.timeout
+
+  batch_size          = var.batch_size
+  maximum_concurrency = var.maximum_concurrency
+}
+
+module "alarms" {
+  source = "../../modules/alarms"
+
+  name          = var.name
+  function_name = module.function.function_name
+  trigger_mode  = "queue"
+  queue_name    = module.trigger.queue_name
+  dead_letter_queues = {
+    failures   = module.function.failure_queue_name
+    events-dlq = module.trigger.dead_letter_queue_name
+  }
+  email_subscriptions = var.alarm_emails
+}

@@ -1,0 +1,275 @@
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition      = data.aws_partition.current.partition
+  log_group_name = "/aws/lambda/${var.name}"
+  log_group_arn  = "arn:${local.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
+
+  # Object ARNs the function may touch. The prefix is part of the ARN, so an
+  # empty prefix means the whole bucket and "in/" means keys under in/ only.
+  source_objects      = "arn:${local.partition}:s3:::${var.io.source_bucket}/${var.io.source_prefix}*"
+  destination_objects = "arn:${local.partition}:s3:::${var.io.destination_bucket}/${var.io.destination_prefix}*"
+
+  kms_key_arns = compact(concat([var.kms_key_arn], var.s3_kms_key_arns))
+
+  environment = merge(
+    var.environment_extra,
+    {
+      SLUICE_JOB           = var.job
+      SLUICE_DEST_BUCKET   = var.io.destination_bucket
+      SLUICE_DEST_PREFIX   = var.io.destination_prefix
+      SLUICE_SOURCE_PREFIX = var.io.source_prefix
+      SLUICE_SUFFIX        = var.suffix
+      SLUICE_LOG_LEVEL     = var.log_level
+      SLUICE_THRESHOLD     = tostring(var.filter.threshold)
+      SLUICE_COLUMNS       = join(",", var.filter.columns)
+      SLUICE_ALL           = tostring(var.filter.all)
+      SLUICE_DELIMITER     = var.filter.delimiter
+      SLUICE_NO_HEADER     = tostring(var.filter.no_header)
+    },
+    var.load == null ? {} : merge(
+      {
+        SLUICE_TABLE = element(split("/", var.load.table_arn), 1)
+        SLUICE_KEY   = var.load.key
+      },
+      var.load.sort_key == null ? {} : { SLUICE_SORT_KEY = var.load.sort_key },
+    ),
+  )
+
+  # Layer mode: the function's own package is this stub (a README only), so
+  # Lambda finds no /var/task/bootstrap and runs /opt/bootstrap from the layer.
+  layer_stub_zip_base64 = "UEsDBBQAAAAAAAAAIVDrtCbNPQAAAD0AAAAKAAAAUkVBRE1FLnR4dFRoZSBzbHVpY2UgYm9vdHN0cmFwIGlzIGluIGEgTGFtYmRhIGxheWVyIGF0IC9vcHQvYm9vdHN0cmFwLgpQSwECFAMUAAAAAAAAACFQ67QmzT0AAAA9AAAACgAAAAAAAAAAAAAApAEAAAAAUkVBRE1FLnR4dFBLBQYAAAAAAQABADgAAABlAAAAAAA="
+
+  is_layer = var.package_type == "layer"
+}
+
+# --- Logs -------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_158:A customer managed key is optional (var.kms_key_arn); CloudWatch Logs encrypts every log group at rest by default.
+  #checkov:skip=CKV_AWS_338:Retention is a typed, validated input (default 30 days); one year of per-object processing logs is a cost, not a control.
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+# --- Failure queue for asynchronous invocations ---------------------------------------
+
+resource "aws_sqs_queue" "failures" {
+  name                              = "${var.name}-failures"
+  message_retention_seconds         = 1209600
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+  tags                              = var.tags
+}
+
+data "aws_iam_policy_document" "failures_queue" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.failures.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "failures" {
+  queue_url = aws_sqs_queue.failures.id
+  policy    = data.aws_iam_policy_document.failures_queue.json
+}
+
+# --- Execution role ---------------------------------------------------------------------
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name                 = var.name
+  description          = "Execution role of the ${var.name} Sluice function"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "this" {
+  statement {
+    sid       = "ReadSourceObjects"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = [local.source_objects]
+  }
+
+  statement {
+    sid       = "WriteDestinationObjects"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = [local.destination_objects]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.log_group_arn}:*"]
+  }
+
+  statement {
+    sid = "WriteTraces"
+    # X-Ray trace segments have no resource-level permissions: "*" is required.
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "SendFailedEvents"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.failures.arn]
+  }
+
+  dynamic "statement" {
+    for_each = length(local.kms_key_arns) == 0 ? [] : [local.kms_key_arns]
+    content {
+      sid       = "UseKeys"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.load == null ? [] : [var.load.table_arn]
+    content {
+      sid       = "LoadTable"
+      actions   = ["dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:DescribeTable"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "sluice"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}
+
+# --- Code ---------------------------------------------------------------------------------
+
+resource "aws_s3_object" "layer" {
+  count = local.is_layer ? 1 : 0
+
+  bucket      = var.artifact_bucket
+  key         = "${var.artifact_prefix}layers/${var.name}-${filesha256(var.zip_file)}.zip"
+  source      = var.zip_file
+  source_hash = filesha256(var.zip_file)
+  tags        = var.tags
+}
+
+resource "aws_lambda_layer_version" "this" {
+  count = local.is_layer ? 1 : 0
+
+  layer_name               = var.name
+  description              = "Sluice bootstrap (/opt/bootstrap)"
+  s3_bucket                = aws_s3_object.layer[0].bucket
+  s3_key                   = aws_s3_object.layer[0].key
+  source_code_hash         = filebase64sha256(var.zip_file)
+  compatible_runtimes      = ["provided.al2023"]
+  compatible_architectures = [var.architecture]
+}
+
+resource "aws_s3_object" "layer_stub" {
+  count = local.is_layer ? 1 : 0
+
+  bucket         = var.artifact_bucket
+  key            = "${var.artifact_prefix}functions/${var.name}-layer-stub.zip"
+  content_base64 = local.layer_stub_zip_base64
+  content_type   = "application/zip"
+  tags           = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_117:Sluice only calls AWS public endpoints (S3, SQS, DynamoDB); a VPC would add NAT or endpoints without reducing exposure.
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile in the deploy pipeline; the artifact is pinned by source_code_hash / the image digest instead.
+  #checkov:skip=CKV_AWS_173:The environment holds bucket names and job options, no secrets; pass kms_key_arn to encrypt it with a customer managed key.
+  #checkov:skip=CKV_AWS_116:Failed asynchronous events go to the module's encrypted SQS queue through the on-failure destination (aws_lambda_function_event_invoke_config), which records more than a dead-letter queue.
+  function_name = var.name
+  description   = var.description
+  role          = aws_iam_role.this.arn
+  architectures = [var.architecture]
+  memory_size   = var.memory_size
+  timeout       = var.timeout
+  kms_key_arn   = var.kms_key_arn
+
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+
+  package_type = var.package_type == "image" ? "Image" : "Zip"
+  runtime      = var.package_type == "image" ? null : "provided.al2023"
+  handler      = var.package_type == "image" ? null : "bootstrap"
+
+  filename         = var.package_type == "zip" ? var.zip_file : null
+  source_code_hash = var.package_type == "zip" ? filebase64sha256(var.zip_file) : null
+
+  image_uri = var.package_type == "image" ? var.image_uri : null
+
+  s3_bucket = local.is_layer ? aws_s3_object.layer_stub[0].bucket : null
+  s3_key    = local.is_layer ? aws_s3_object.layer_stub[0].key : null
+  layers    = local.is_layer ? [aws_lambda_layer_version.this[0].arn] : null
+
+  environment {
+    variables = local.environment
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.package_type == "image" || var.zip_file != null
+      error_message = "package_type \"${var.package_type}\" needs zip_file."
+    }
+    precondition {
+      condition     = var.package_type != "image" || var.image_uri != null
+      error_message = "package_type \"image\" needs image_uri."
+    }
+    precondition {
+      condition     = !local.is_layer || var.artifact_bucket != null
+      error_message = "package_type \"layer\" needs artifact_bucket."
+    }
+  }
+
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.maximum_retry_attempts
+  maximum_event_age_in_seconds = var.maximum_event_age_in_seconds
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.failures.arn
+    }
+  }
+}

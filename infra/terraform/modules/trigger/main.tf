@@ -1,0 +1,212 @@
+data "aws_partition" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  queued     = var.mode == "queue" ? 1 : 0
+  direct     = var.mode == "direct" ? 1 : 0
+  events     = ["s3:ObjectCreated:*"]
+}
+
+# --- Direct: S3 invokes the function ---------------------------------------------------
+
+resource "aws_lambda_permission" "s3" {
+  count = local.direct
+
+  statement_id   = "AllowS3Invoke"
+  action         = "lambda:InvokeFunction"
+  function_name  = var.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = local.bucket_arn
+  source_account = data.aws_caller_identity.current.account_id
+}
+
+# --- Queue: S3 -> SQS -> function -------------------------------------------------------
+
+resource "aws_sqs_queue" "dlq" {
+  count = local.queued
+
+  name                              = "${var.name}-events-dlq"
+  message_retention_seconds         = 1209600
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+  tags                              = var.tags
+}
+
+resource "aws_sqs_queue" "events" {
+  count = local.queued
+
+  name                              = "${var.name}-events"
+  visibility_timeout_seconds        = 6 * var.function_timeout + var.maximum_batching_window_in_seconds
+  message_retention_seconds         = 345600
+  receive_wait_time_seconds         = 20
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+  tags                              = var.tags
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn
+    maxReceiveCount     = var.max_receive_count
+  })
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  count = local.queued
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.events[0].arn]
+  })
+}
+
+# Both queues deny plain-HTTP requests; the event queue also admits this bucket's events.
+locals {
+  queues = var.mode == "queue" ? {
+    events = { arn = aws_sqs_queue.events[0].arn, url = aws_sqs_queue.events[0].id }
+    dlq    = { arn = aws_sqs_queue.dlq[0].arn, url = aws_sqs_queue.dlq[0].id }
+  } : {}
+}
+
+data "aws_iam_policy_document" "queue" {
+  for_each = local.queues
+
+  dynamic "statement" {
+    for_each = each.key == "events" ? [each.value.arn] : []
+    content {
+      sid       = "AllowSourceBucketEvents"
+      actions   = ["sqs:SendMessage"]
+      resources = [statement.value]
+
+      principals {
+        type        = "Service"
+        identifiers = ["s3.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [local.bucket_arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [each.value.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "this" {
+  for_each = local.queues
+
+  queue_url = each.value.url
+  policy    = data.aws_iam_policy_document.queue[each.key].json
+}
+
+# The function's role may consume this queue and no other.
+data "aws_iam_policy_document" "consume" {
+  count = local.queued
+
+  statement {
+    sid       = "ConsumeEvents"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.events[0].arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "DecryptEvents"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "consume" {
+  count = local.queued
+
+  name   = "sluice-consume-${aws_sqs_queue.events[0].name}"
+  role   = var.function_role_name
+  policy = data.aws_iam_policy_document.consume[0].json
+}
+
+resource "aws_lambda_event_source_mapping" "events" {
+  count = local.queued
+
+  event_source_arn                   = aws_sqs_queue.events[0].arn
+  function_name                      = var.function_arn
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  dynamic "scaling_config" {
+    for_each = var.maximum_concurrency == null ? [] : [var.maximum_concurrency]
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.batch_size <= 10 || var.maximum_batching_window_in_seconds >= 1
+      error_message = "batch_size above 10 needs maximum_batching_window_in_seconds of at least 1."
+    }
+  }
+
+  # Lambda checks the role's SQS permissions when the mapping is created.
+  depends_on = [aws_iam_role_policy.consume]
+}
+
+# --- The bucket's notification configuration ------------------------------------------
+
+resource "aws_s3_bucket_notification" "this" {
+  bucket = var.bucket_name
+
+  dynamic "lambda_function" {
+    for_each = range(local.direct)
+    content {
+      lambda_function_arn = var.function_arn
+      events              = local.events
+      filter_prefix       = var.filter_prefix
+      filter_suffix       = var.filter_suffix
+    }
+  }
+
+  dynamic "queue" {
+    for_each = range(local.queued)
+    content {
+      queue_arn     = aws_sqs_queue.events[0].arn
+      events        = local.events
+      filter_prefix = var.filter_prefix
+      filter_suffix = var.filter_suffix
+    }
+  }
+
+  # S3 sends a test event when the configuration is saved: the target must
+  # already accept it.
+  depends_on = [aws_lambda_permission.s3, aws_sqs_queue_policy.this]
+}
