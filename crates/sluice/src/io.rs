@@ -1,0 +1,147 @@
+//! Streaming inputs and outputs behind one interface. An output is either
+//! committed whole or not at all: files are written beside their final
+//! name and renamed on commit.
+
+use anyhow::Context;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// How much is read at a time.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// A byte source read in chunks.
+pub enum Input {
+    Stdin(std::io::Stdin),
+    File { file: File, path: PathBuf },
+}
+
+impl Input {
+    /// Opens a local path, or stdin for `None`.
+    pub fn open(path: Option<&Path>) -> anyhow::Result<Self> {
+        match path {
+            None => Ok(Input::Stdin(std::io::stdin())),
+            Some(p) => {
+                let file =
+                    File::open(p).with_context(|| format!("{}: cannot open", p.display()))?;
+                Ok(Input::File {
+                    file,
+                    path: p.to_path_buf(),
+                })
+            }
+        }
+    }
+
+    /// Reads the next chunk into `buf` (replacing its contents); an empty
+    /// buffer means the end.
+    pub async fn read_chunk(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<()> {
+        buf.resize(CHUNK_BYTES, 0);
+        let mut filled = 0;
+        // Fill the chunk: small reads (pipes) would only add per-call cost.
+        while filled < CHUNK_BYTES {
+            let n = match self {
+                Input::Stdin(s) => s.lock().read(&mut buf[filled..]),
+                Input::File { file, .. } => file.read(&mut buf[filled..]),
+            };
+            match n {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e).with_context(|| format!("{}: read failed", self.name())),
+            }
+        }
+        buf.truncate(filled);
+        Ok(())
+    }
+
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin(_) => "stdin".into(),
+            Input::File { path, .. } => path.display().to_string(),
+        }
+    }
+}
+
+/// A byte sink committed whole or not at all.
+pub enum Output {
+    Stdout(std::io::Stdout),
+    /// Written to `temp`, renamed to `path` on commit.
+    File {
+        file: File,
+        temp: PathBuf,
+        path: PathBuf,
+    },
+}
+
+impl Output {
+    /// Creates a local file output (through a temporary beside it), or
+    /// stdout for `None`.
+    pub fn create(path: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = path else {
+            return Ok(Output::Stdout(std::io::stdout()));
+        };
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
+        let name = path
+            .file_name()
+            .with_context(|| format!("{}: not a file name", path.display()))?;
+        let temp = dir.join(format!(
+            ".{}.sluice-{}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file =
+            File::create(&temp).with_context(|| format!("{}: cannot create", temp.display()))?;
+        Ok(Output::File {
+            file,
+            temp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Appends bytes.
+    pub async fn write(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let result = match self {
+            Output::Stdout(s) => s.lock().write_all(bytes),
+            Output::File { file, .. } => file.write_all(bytes),
+        };
+        result.with_context(|| format!("{}: write failed", self.name()))
+    }
+
+    /// Makes everything written visible under the final name.
+    pub async fn commit(self) -> anyhow::Result<()> {
+        match self {
+            Output::Stdout(s) => s.lock().flush().context("stdout: write failed"),
+            Output::File { file, temp, path } => {
+                file.sync_data()
+                    .with_context(|| format!("{}: write failed", temp.display()))?;
+                drop(file);
+                std::fs::rename(&temp, &path)
+                    .with_context(|| format!("{}: cannot move into place", path.display()))
+            }
+        }
+    }
+
+    /// Discards everything written.
+    pub async fn abort(self) {
+        if let Output::File { temp, .. } = self {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Output::Stdout(_) => "stdout".into(),
+            Output::File { path, .. } => path.display().to_string(),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Runs a job over one input: the streaming loop every door shares.
+
+use crate::io::{Input, Output, CHUNK_BYTES};
+use anyhow::Context;
+use sluice_engine::{Counts, Engine, Job};
+use std::fmt;
+use std::time::Instant;
+
+/// What a run did, for the summary line and the logs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Report {
+    pub counts: Counts,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub seconds: f64,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.counts;
+        let mb_s = self.bytes_in as f64 / 1e6 / self.seconds.max(1e-9);
+        write!(
+            f,
+            "{} rows read, {} selected, {} dropped, {} rejected; {} bytes in, {} bytes out, {:.3} s ({mb_s:.0} MB/s)",
+            c.rows, c.selected, c.dropped, c.rejected, self.bytes_in, self.bytes_out, self.seconds
+        )
+    }
+}
+
+/// Where rejected rows go: an output, or a few kept for the summary.
+pub enum Rejects {
+    To(Output),
+    Sample(Vec<u8>),
+}
+
+/// How many bytes of rejects are kept for the summary without a rejects
+/// output.
+const SAMPLE_BYTES: usize = 4096;
+
+impl Rejects {
+    async fn take(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        match self {
+            Rejects::To(out) => out.write(bytes).await,
+            Rejects::Sample(sample) => {
+                let room = SAMPLE_BYTES.saturating_sub(sample.len());
+                sample.extend_from_slice(&bytes[..bytes.len().min(room)]);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Streams `input` through `engine`, writing its output and rejects.
+/// Nothing is committed here: the caller commits or aborts the outputs.
+pub async fn stream<J: Job>(
+    mut engine: Engine<J>,
+    input: &mut Input,
+    output: &mut Output,
+    rejects: &mut Rejects,
+) -> anyhow::Result<(Report, Engine<J>)> {
+    let started = Instant::now();
+    let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+    let mut out = Vec::new();
+    let mut bytes_out = 0u64;
+    let name = input.name();
+    loop {
+        input.read_chunk(&mut chunk).await?;
+        if chunk.is_empty() {
+            break;
+        }
+        engine.feed(&chunk).with_context(|| name.clone())?;
+        bytes_out += drain(&mut engine, output, rejects, &mut out).await?;
+    }
+    let counts = engine.finish().with_context(|| name.clone())?;
+    bytes_out += drain(&mut engine, output, rejects, &mut out).await?;
+    let report = Report {
+        counts,
+        bytes_in: engine.bytes(),
+        bytes_out,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((report, engine))
+}
+
+async fn drain<J: Job>(
+    engine: &mut Engine<J>,
+    output: &mut Output,
+    rejects: &mut Rejects,
+    buf: &mut Vec<u8>,
+) -> anyhow::Result<u64> {
+    engine.take_output(buf);
+    output.write(buf).await?;
+    let written = buf.len() as u64;
+    if !engine.rejects().is_empty() {
+        engine.take_rejects(buf);
+        rejects.take(buf).await?;
+    }
+    Ok(written)
+}
