@@ -172,9 +172,8 @@ pub struct Threshold {
     digits: Vec<u8>,
     /// The value is `0.digits × 10^mag`.
     mag: i64,
-    /// For a non-negative threshold that fits: the integer part and the
-    /// fraction digits without trailing zeros, for the common-case path.
-    fast: Option<(u64, Vec<u8>)>,
+    /// For a non-negative threshold that fits: see [`Fast`].
+    fast: Option<Fast>,
 }
 
 /// The threshold text is not a decimal number.
@@ -207,7 +206,7 @@ impl FromStr for Threshold {
         let fast = if negative {
             None
         } else {
-            split_integer(&digits, mag)
+            split_integer(&digits, mag).and_then(|(int, frac)| Fast::new(int, &frac))
         };
         Ok(Threshold {
             text: text.trim().to_string(),
@@ -246,13 +245,22 @@ impl fmt::Display for Threshold {
 impl Threshold {
     /// Compares a raw cell (quotes included, as in the file) with the
     /// threshold.
-    #[inline]
+    #[inline(always)]
     pub fn judge(&self, raw: &[u8]) -> Verdict {
+        if let Some(v) = self.fast.as_ref().and_then(|f| f.judge(raw)) {
+            return v;
+        }
+        self.judge_slow(raw)
+    }
+
+    /// Quoted or padded cells, exponents, long numbers, negative thresholds.
+    #[inline(never)]
+    fn judge_slow(&self, raw: &[u8]) -> Verdict {
         let Some(cell) = unwrap_cell(raw) else {
             return Verdict::NotNumeric;
         };
-        if let Some((int, frac)) = &self.fast {
-            if let Some(v) = judge_plain(cell, *int, frac) {
+        if let Some(fast) = &self.fast {
+            if let Some(v) = fast.judge(cell) {
                 return v;
             }
         }
@@ -295,59 +303,108 @@ impl Threshold {
     }
 }
 
-/// The common case without an exponent, against a non-negative threshold
-/// `int.frac`. `None` defers to the general path (exponent, long integer).
-#[inline]
-fn judge_plain(cell: &[u8], t_int: u64, t_frac: &[u8]) -> Option<Verdict> {
-    let (negative, s) = match cell.first() {
-        Some(b'-') => (true, &cell[1..]),
-        Some(b'+') => (false, &cell[1..]),
-        Some(_) => (false, cell),
-        None => return Some(Verdict::NotNumeric),
-    };
-    let mut i = 0;
-    let mut int = 0u64;
-    while i < s.len() && s[i].is_ascii_digit() {
-        if i == 18 {
-            return None;
-        }
-        int = int * 10 + u64::from(s[i] - b'0');
+/// A non-negative threshold without an exponent, held as integers: the
+/// integer part, and the first `scale` fraction digits (its own fraction,
+/// trailing zeros removed) as a number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Fast {
+    int: u64,
+    frac: u64,
+    scale: u32,
+}
+
+/// Powers of ten up to 10^18.
+const POW10: [u64; 19] = {
+    let mut p = [1u64; 19];
+    let mut i = 1;
+    while i < 19 {
+        p[i] = p[i - 1] * 10;
         i += 1;
     }
-    let int_digits = i;
-    let mut frac: &[u8] = &[];
-    if i < s.len() && s[i] == b'.' {
-        let start = i + 1;
-        i = start;
-        while i < s.len() && s[i].is_ascii_digit() {
+    p
+};
+
+impl Fast {
+    fn new(int: u64, frac: &[u8]) -> Option<Self> {
+        if frac.len() > 18 || int >= POW10[18] {
+            return None;
+        }
+        let value = frac.iter().fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+        Some(Fast {
+            int,
+            frac: value,
+            scale: frac.len() as u32,
+        })
+    }
+
+    /// Judges a cell written as `[+-]digits[.digits]`; text that cannot be
+    /// a number is `NotNumeric`. `None` defers to the general path (quotes,
+    /// spaces, an exponent, more than 18 integer digits).
+    #[inline(always)]
+    fn judge(&self, cell: &[u8]) -> Option<Verdict> {
+        let n = cell.len();
+        let mut i = usize::from(matches!(cell.first(), Some(b'-' | b'+')));
+        let negative = i == 1 && cell[0] == b'-';
+        let int_start = i;
+        let mut int = 0u64;
+        while i < n {
+            let d = cell[i].wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            if i - int_start == 18 {
+                return None;
+            }
+            int = int * 10 + u64::from(d);
             i += 1;
         }
-        frac = &s[start..i];
-    }
-    if i != s.len() {
-        // An exponent or trailing text: let the general parser decide.
-        return None;
-    }
-    if int_digits == 0 && frac.is_empty() {
-        return Some(Verdict::NotNumeric);
-    }
-    if negative {
-        // Zero or below, and the threshold is at least zero.
-        return Some(Verdict::NotAbove);
-    }
-    let above = match int.cmp(&t_int) {
-        Ordering::Greater => true,
-        Ordering::Less => false,
-        Ordering::Equal => {
-            let end = frac.iter().rposition(|&d| d != b'0').map_or(0, |p| p + 1);
-            frac[..end] > *t_frac
+        let int_digits = i - int_start;
+        let mut frac = 0u64;
+        let mut frac_digits = 0u32;
+        let mut more = false;
+        let mut frac_len = 0;
+        if i < n && cell[i] == b'.' {
+            i += 1;
+            let frac_start = i;
+            while i < n {
+                let d = cell[i].wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                if frac_digits < self.scale {
+                    frac = frac * 10 + u64::from(d);
+                    frac_digits += 1;
+                } else {
+                    more |= d != 0;
+                }
+                i += 1;
+            }
+            frac_len = i - frac_start;
         }
-    };
-    Some(if above {
-        Verdict::Above
-    } else {
-        Verdict::NotAbove
-    })
+        if int_digits == 0 && frac_len == 0 {
+            return match cell.get(i) {
+                Some(b'"' | b' ' | b'\t') => None,
+                _ => Some(Verdict::NotNumeric),
+            };
+        }
+        if i != n {
+            return match cell[i] {
+                b'e' | b'E' | b'"' | b' ' | b'\t' => None,
+                _ => Some(Verdict::NotNumeric),
+            };
+        }
+        if negative {
+            // Zero or below, and the threshold is at least zero.
+            return Some(Verdict::NotAbove);
+        }
+        let frac = frac * POW10[(self.scale - frac_digits) as usize];
+        let above = (int, frac, more) > (self.int, self.frac, false);
+        Some(if above {
+            Verdict::Above
+        } else {
+            Verdict::NotAbove
+        })
+    }
 }
 
 #[cfg(test)]

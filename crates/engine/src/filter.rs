@@ -140,7 +140,7 @@ impl Job for Filter {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn field(&mut self, index: usize, raw: &[u8]) -> Flow {
         if index == 0 {
             self.above = false;

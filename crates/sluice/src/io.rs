@@ -66,6 +66,11 @@ impl Input {
 /// A byte sink committed whole or not at all.
 pub enum Output {
     Stdout(std::io::Stdout),
+    /// A device or pipe (`/dev/null`, a FIFO): written in place.
+    Special {
+        file: File,
+        path: PathBuf,
+    },
     /// Written to `temp`, renamed to `path` on commit.
     File {
         file: File,
@@ -81,6 +86,19 @@ impl Output {
         let Some(path) = path else {
             return Ok(Output::Stdout(std::io::stdout()));
         };
+        if let Ok(meta) = std::fs::metadata(path) {
+            // A device or pipe cannot be renamed over: write it in place.
+            if !meta.is_file() && !meta.is_dir() {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .with_context(|| format!("{}: cannot open", path.display()))?;
+                return Ok(Output::Special {
+                    file,
+                    path: path.to_path_buf(),
+                });
+            }
+        }
         let dir = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -111,7 +129,7 @@ impl Output {
         }
         let result = match self {
             Output::Stdout(s) => s.lock().write_all(bytes),
-            Output::File { file, .. } => file.write_all(bytes),
+            Output::File { file, .. } | Output::Special { file, .. } => file.write_all(bytes),
         };
         result.with_context(|| format!("{}: write failed", self.name()))
     }
@@ -120,6 +138,9 @@ impl Output {
     pub async fn commit(self) -> anyhow::Result<()> {
         match self {
             Output::Stdout(s) => s.lock().flush().context("stdout: write failed"),
+            Output::Special { mut file, path } => file
+                .flush()
+                .with_context(|| format!("{}: write failed", path.display())),
             Output::File { file, temp, path } => {
                 file.sync_data()
                     .with_context(|| format!("{}: write failed", temp.display()))?;
@@ -141,7 +162,7 @@ impl Output {
     pub fn name(&self) -> String {
         match self {
             Output::Stdout(_) => "stdout".into(),
-            Output::File { path, .. } => path.display().to_string(),
+            Output::File { path, .. } | Output::Special { path, .. } => path.display().to_string(),
         }
     }
 }
