@@ -13,7 +13,13 @@ fn keeps_header_and_rows_byte_for_byte() {
     let dir = TempDir::new("bytes");
     let input = dir.file("in.csv", MESSY);
     let out = dir.path().join("out.csv");
-    let res = sluice().arg("filter").arg(&input).arg("-o").arg(&out).output().unwrap();
+    let res = sluice()
+        .arg("filter")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(res.status.success(), "{}", text(&res.stderr));
     let written = std::fs::read_to_string(&out).unwrap();
     assert_eq!(
@@ -21,7 +27,10 @@ fn keeps_header_and_rows_byte_for_byte() {
         "id,name,score,weight\r\n2,Bolt,  4.71 ,1\r\n3,\"multi\nline\",\"9.5\",0\r\n"
     );
     let summary = text(&res.stderr);
-    assert!(summary.contains("4 rows read, 2 selected, 2 dropped, 0 rejected"), "{summary}");
+    assert!(
+        summary.contains("4 rows read, 2 selected, 2 dropped, 0 rejected"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -37,11 +46,23 @@ fn reads_stdin_and_writes_stdout() {
 fn columns_by_name_and_index() {
     let dir = TempDir::new("columns");
     let input = dir.file("in.csv", "\u{feff}x,y,z\n9,1,1\n1,9,1\n1,1,9\n");
-    for (cols, want) in [("x", "9,1,1\n"), ("2", "1,9,1\n"), ("x,3", "9,1,1\n1,1,9\n")] {
-        let res = sluice().args(["filter", "--columns", cols]).arg(&input).output().unwrap();
+    for (cols, want) in [
+        ("x", "9,1,1\n"),
+        ("2", "1,9,1\n"),
+        ("x,3", "9,1,1\n1,1,9\n"),
+    ] {
+        let res = sluice()
+            .args(["filter", "--columns", cols])
+            .arg(&input)
+            .output()
+            .unwrap();
         assert!(res.status.success(), "{cols}: {}", text(&res.stderr));
         // The byte-order mark stays with the header; `x` still matches.
-        assert_eq!(text(&res.stdout), format!("\u{feff}x,y,z\n{want}"), "{cols}");
+        assert_eq!(
+            text(&res.stdout),
+            format!("\u{feff}x,y,z\n{want}"),
+            "{cols}"
+        );
     }
 }
 
@@ -52,7 +73,10 @@ fn unknown_column_is_an_error_listing_the_header() {
     let res = run_with_stdin(cmd, b"id,cost\n1,9\n");
     assert!(!res.status.success());
     let err = text(&res.stderr);
-    assert!(err.contains("column \"price\" is not in the header: id, cost"), "{err}");
+    assert!(
+        err.contains("column \"price\" is not in the header: id, cost"),
+        "{err}"
+    );
     assert!(res.stdout.is_empty());
 }
 
@@ -67,7 +91,16 @@ fn all_requires_every_numeric_value_and_at_least_one() {
 #[test]
 fn no_header_semicolons_and_negative_threshold() {
     let mut cmd = sluice();
-    cmd.args(["filter", "--no-header", "--delimiter", ";", "--threshold", "-1", "--columns", "2"]);
+    cmd.args([
+        "filter",
+        "--no-header",
+        "--delimiter",
+        ";",
+        "--threshold",
+        "-1",
+        "--columns",
+        "2",
+    ]);
     let res = run_with_stdin(cmd, b"a;-0.5\nb;-1\nc;-1.5\n");
     assert!(res.status.success(), "{}", text(&res.stderr));
     assert_eq!(text(&res.stdout), "a;-0.5\n");
@@ -95,14 +128,23 @@ fn unclosed_quote_fails_names_the_line_and_commits_nothing() {
     body.push_str("1,\"never closed\n2,9\n");
     let input = dir.file("in.csv", &body);
     let out = dir.file("out.csv", "previous result\n");
-    let res = sluice().arg("filter").arg(&input).arg("-o").arg(&out).output().unwrap();
+    let res = sluice()
+        .arg("filter")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(!res.status.success());
     let err = text(&res.stderr);
     assert!(err.contains("line 50002"), "{err}");
     assert!(err.contains("never closed"), "{err}");
     // The earlier output is untouched and no temporary is left behind.
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous result\n");
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
@@ -111,7 +153,13 @@ fn rejected_rows_are_counted_and_written_with_reasons() {
     let dir = TempDir::new("rejects");
     let input = dir.file("in.csv", "a,b\n9,9\n9\n1,2,3\n1,1\n");
     let rejects = dir.path().join("rejects.csv");
-    let res = sluice().arg("filter").arg(&input).arg("--rejects").arg(&rejects).output().unwrap();
+    let res = sluice()
+        .arg("filter")
+        .arg(&input)
+        .arg("--rejects")
+        .arg(&rejects)
+        .output()
+        .unwrap();
     assert!(res.status.success());
     assert_eq!(text(&res.stdout), "a,b\n9,9\n");
     assert!(text(&res.stderr).contains("4 rows read, 1 selected, 1 dropped, 2 rejected"));
@@ -120,7 +168,11 @@ fn rejected_rows_are_counted_and_written_with_reasons() {
         "line,reason,row\n3,\"expected 2 fields, found 1\",9\n4,\"expected 2 fields, found 3\",\"1,2,3\"\n"
     );
     // --flexible judges them instead.
-    let res = sluice().args(["filter", "--flexible"]).arg(&input).output().unwrap();
+    let res = sluice()
+        .args(["filter", "--flexible"])
+        .arg(&input)
+        .output()
+        .unwrap();
     assert_eq!(text(&res.stdout), "a,b\n9,9\n9\n");
 }
 
@@ -147,14 +199,23 @@ fn empty_and_header_only_inputs() {
 fn refuses_to_overwrite_its_input() {
     let dir = TempDir::new("same");
     let input = dir.file("in.csv", "a\n9\n");
-    let res = sluice().arg("filter").arg(&input).arg("-o").arg(&input).output().unwrap();
+    let res = sluice()
+        .arg("filter")
+        .arg(&input)
+        .arg("-o")
+        .arg(&input)
+        .output()
+        .unwrap();
     assert!(!res.status.success());
     assert_eq!(std::fs::read_to_string(&input).unwrap(), "a\n9\n");
 }
 
 #[test]
 fn bad_threshold_is_a_clear_error() {
-    let res = sluice().args(["filter", "--threshold", "4,7"]).output().unwrap();
+    let res = sluice()
+        .args(["filter", "--threshold", "4,7"])
+        .output()
+        .unwrap();
     assert!(!res.status.success());
     assert!(text(&res.stderr).contains("threshold \"4,7\" is not a decimal number"));
 }
@@ -164,14 +225,23 @@ fn bad_threshold_is_a_clear_error() {
 fn writes_into_a_fifo_in_place() {
     let dir = TempDir::new("fifo");
     let fifo = dir.path().join("pipe");
-    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(status.success());
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
     };
     let input = dir.file("in.csv", "a\n9\n1\n");
-    let res = sluice().arg("filter").arg(&input).arg("-o").arg(&fifo).output().unwrap();
+    let res = sluice()
+        .arg("filter")
+        .arg(&input)
+        .arg("-o")
+        .arg(&fifo)
+        .output()
+        .unwrap();
     assert!(res.status.success(), "{}", text(&res.stderr));
     assert_eq!(reader.join().unwrap(), "a\n9\n");
 }

@@ -1,8 +1,8 @@
 //! Helpers shared by the integration tests.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::io::Write;
 
 /// A fresh folder under the target directory, removed when dropped.
 pub struct TempDir(PathBuf);
