@@ -5,6 +5,7 @@
 #   usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+exec </dev/null  # nothing here reads stdin; tools that probe it get EOF
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
