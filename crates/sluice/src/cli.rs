@@ -1,7 +1,13 @@
-//! The command line: what each subcommand takes.
+//! The command line: what each subcommand takes. Every job and routing
+//! option can also come from its `SLUICE_*` environment variable, which is
+//! how the Lambda function and the worker are configured; `--help` lists
+//! them.
 
-use clap::{Args, Parser, Subcommand};
+use crate::route::Route;
+use crate::run::{JobKind, JobSpec};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use sluice_engine::{Dialect, FilterOptions};
+use std::path::PathBuf;
 
 /// Event-driven CSV processing for object storage.
 #[derive(Debug, Parser)]
@@ -15,19 +21,25 @@ pub struct Cli {
 pub enum Command {
     /// Keep the rows whose numeric values exceed a threshold, byte for byte.
     Filter(FilterArgs),
+    /// Watch a folder like a bucket: process the files in it and each new one.
+    Watch(WatchArgs),
+    /// Long-poll an SQS queue for S3 notifications and process each object.
+    Worker(WorkerArgs),
+    /// Serve AWS Lambda invocations (what `bootstrap` runs when started without arguments).
+    Lambda(LambdaArgs),
 }
 
 /// How the input CSV is laid out.
 #[derive(Debug, Args)]
 pub struct CsvArgs {
     /// The first row is data, not a header.
-    #[arg(long)]
+    #[arg(long, env = "SLUICE_NO_HEADER")]
     pub no_header: bool,
     /// Field delimiter: one character, or `tab`.
-    #[arg(long, default_value = ",", value_parser = parse_delimiter)]
+    #[arg(long, env = "SLUICE_DELIMITER", default_value = ",", value_parser = parse_delimiter)]
     pub delimiter: u8,
-    /// Longest row accepted, in bytes (guards against a quote never closed).
-    #[arg(long, default_value_t = 16 << 20)]
+    /// Longest row accepted, in bytes (guards memory against a quote never closed).
+    #[arg(long, env = "SLUICE_MAX_RECORD_BYTES", default_value_t = 16 << 20)]
     pub max_record_bytes: usize,
 }
 
@@ -58,6 +70,51 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
     Ok(byte)
 }
 
+/// Options of the filter job.
+#[derive(Debug, Args)]
+pub struct FilterOpts {
+    /// A row is kept when a numeric value is strictly greater than this.
+    #[arg(
+        long,
+        env = "SLUICE_THRESHOLD",
+        default_value = "4.7",
+        allow_hyphen_values = true
+    )]
+    pub threshold: String,
+    /// Only consider these columns: header names or 1-based indices, comma-separated.
+    #[arg(long, env = "SLUICE_COLUMNS", value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Every numeric value considered must exceed the threshold (at least one must exist).
+    #[arg(long, env = "SLUICE_ALL")]
+    pub all: bool,
+    /// Judge rows with a different field count than the header instead of rejecting them.
+    #[arg(long, env = "SLUICE_FLEXIBLE")]
+    pub flexible: bool,
+}
+
+impl FilterOpts {
+    /// The job's options; a bad threshold or column list is an error.
+    pub fn options(&self, csv: &CsvArgs) -> anyhow::Result<FilterOptions> {
+        let columns: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if csv.no_header {
+            if let Some(name) = columns.iter().find(|c| c.parse::<usize>().is_err()) {
+                anyhow::bail!("--columns {name:?}: without a header, columns are 1-based indices");
+            }
+        }
+        Ok(FilterOptions {
+            threshold: self.threshold.parse()?,
+            columns,
+            all: self.all,
+            flexible: self.flexible,
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct FilterArgs {
     /// Input: a path, `-` for stdin (the default), or s3://bucket/key.
@@ -65,41 +122,131 @@ pub struct FilterArgs {
     /// Output: a path, `-` for stdout (the default), or s3://bucket/key.
     #[arg(short, long)]
     pub output: Option<String>,
-    /// A row is kept when a numeric value is strictly greater than this.
-    #[arg(long, default_value = "4.7", allow_hyphen_values = true)]
-    pub threshold: String,
-    /// Only consider these columns: header names or 1-based indices, comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    pub columns: Vec<String>,
-    /// Every numeric value considered must exceed the threshold (at least one must exist).
-    #[arg(long)]
-    pub all: bool,
-    /// Judge rows with a different field count than the header instead of rejecting them.
-    #[arg(long)]
-    pub flexible: bool,
-    /// Write rejected rows here as CSV (line,reason,row).
+    /// Write rejected rows here as CSV (line,reason,row): a path or s3://bucket/key.
     #[arg(long)]
     pub rejects: Option<String>,
     /// No summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
+    pub filter: FilterOpts,
+    #[command(flatten)]
     pub csv: CsvArgs,
 }
 
-impl FilterArgs {
-    /// The job's options; a bad threshold or column list is an error.
-    pub fn options(&self) -> anyhow::Result<FilterOptions> {
-        if self.csv.no_header {
-            if let Some(name) = self.columns.iter().find(|c| c.parse::<usize>().is_err()) {
-                anyhow::bail!("--columns {name:?}: without a header, columns are 1-based indices");
-            }
-        }
-        Ok(FilterOptions {
-            threshold: self.threshold.parse()?,
-            columns: self.columns.iter().map(|c| c.trim().to_string()).collect(),
-            all: self.all,
-            flexible: self.flexible,
+/// The jobs a door can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum JobName {
+    Filter,
+}
+
+/// Which job a door runs, and its options.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// The job to run on each object.
+    #[arg(long, env = "SLUICE_JOB", value_enum, default_value_t = JobName::Filter)]
+    pub job: JobName,
+    #[command(flatten)]
+    pub filter: FilterOpts,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}
+
+impl JobArgs {
+    pub fn spec(&self) -> anyhow::Result<JobSpec> {
+        let kind = match self.job {
+            JobName::Filter => JobKind::Filter(self.filter.options(&self.csv)?),
+        };
+        Ok(JobSpec {
+            dialect: self.csv.dialect(),
+            kind,
         })
     }
+}
+
+/// Where objects come from and where results go.
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// Bucket the results are written to.
+    #[arg(long, env = "SLUICE_DEST_BUCKET")]
+    pub dest_bucket: String,
+    /// Prefix of the result keys: a result is this prefix followed by the source key.
+    #[arg(long, env = "SLUICE_DEST_PREFIX", default_value = "")]
+    pub dest_prefix: String,
+    /// The source bucket, when known: checked at start-up against the destination.
+    #[arg(long, env = "SLUICE_SOURCE_BUCKET")]
+    pub source_bucket: Option<String>,
+    /// Only keys under this prefix are processed.
+    #[arg(long, env = "SLUICE_SOURCE_PREFIX", default_value = "")]
+    pub source_prefix: String,
+    /// Only keys ending with this are processed.
+    #[arg(long, env = "SLUICE_SUFFIX", default_value = ".csv")]
+    pub suffix: String,
+    /// Prefix of the rejected-rows objects (default: the destination prefix followed by `_rejects/`).
+    #[arg(long, env = "SLUICE_REJECTS_PREFIX")]
+    pub rejects_prefix: Option<String>,
+}
+
+impl RouteArgs {
+    /// The routing rules; a destination that would trigger itself is refused.
+    pub fn route(&self) -> anyhow::Result<Route> {
+        let route = Route {
+            dest_bucket: self.dest_bucket.clone(),
+            dest_prefix: self.dest_prefix.clone(),
+            source_prefix: self.source_prefix.clone(),
+            suffix: self.suffix.clone(),
+            rejects_prefix: self
+                .rejects_prefix
+                .clone()
+                .unwrap_or_else(|| format!("{}_rejects/", self.dest_prefix)),
+        };
+        route.check(self.source_bucket.as_deref())?;
+        Ok(route)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LambdaArgs {
+    #[command(flatten)]
+    pub route: RouteArgs,
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// URL of the SQS queue that receives the bucket's notifications.
+    #[arg(long, env = "SLUICE_QUEUE_URL")]
+    pub queue: String,
+    /// Long-poll wait per receive, in seconds (0 to 20).
+    #[arg(long, env = "SLUICE_WAIT_SECS", default_value_t = 20, value_parser = clap::value_parser!(i32).range(0..=20))]
+    pub wait_secs: i32,
+    /// Exit once a receive returns no message, instead of polling forever.
+    #[arg(long)]
+    pub exit_when_empty: bool,
+    #[command(flatten)]
+    pub route: RouteArgs,
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The folder watched like a bucket.
+    #[arg(default_value = "inbox")]
+    pub dir: PathBuf,
+    /// The folder results go to (rejected rows under its `_rejects/`).
+    #[arg(short, long, default_value = "outbox")]
+    pub output: PathBuf,
+    /// Process the files already there, then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// How often the folder is scanned, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub interval_ms: u64,
+    /// Only files ending with this are processed.
+    #[arg(long, env = "SLUICE_SUFFIX", default_value = ".csv")]
+    pub suffix: String,
+    #[command(flatten)]
+    pub job: JobArgs,
 }

@@ -14,6 +14,7 @@ pub const CHUNK_BYTES: usize = 1 << 20;
 pub enum Input {
     Stdin(std::io::Stdin),
     File { file: File, path: PathBuf },
+    S3(crate::s3::Reader),
 }
 
 impl Input {
@@ -35,6 +36,11 @@ impl Input {
     /// Reads the next chunk into `buf` (replacing its contents); an empty
     /// buffer means the end.
     pub async fn read_chunk(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<()> {
+        if let Input::S3(reader) = self {
+            buf.clear();
+            while buf.len() < CHUNK_BYTES && reader.read_into(buf).await? {}
+            return Ok(());
+        }
         buf.resize(CHUNK_BYTES, 0);
         let mut filled = 0;
         // Fill the chunk: small reads (pipes) would only add per-call cost.
@@ -42,6 +48,7 @@ impl Input {
             let n = match self {
                 Input::Stdin(s) => s.lock().read(&mut buf[filled..]),
                 Input::File { file, .. } => file.read(&mut buf[filled..]),
+                Input::S3(_) => unreachable!("S3 bodies are read above"),
             };
             match n {
                 Ok(0) => break,
@@ -59,6 +66,7 @@ impl Input {
         match self {
             Input::Stdin(_) => "stdin".into(),
             Input::File { path, .. } => path.display().to_string(),
+            Input::S3(r) => r.name.clone(),
         }
     }
 }
@@ -71,6 +79,8 @@ pub enum Output {
         file: File,
         path: PathBuf,
     },
+    /// An S3 object, uploaded in parts and completed on commit.
+    S3(crate::s3::Writer),
     /// Written to `temp`, renamed to `path` on commit.
     File {
         file: File,
@@ -128,6 +138,7 @@ impl Output {
             return Ok(());
         }
         let result = match self {
+            Output::S3(w) => return w.write(bytes).await,
             Output::Stdout(s) => s.lock().write_all(bytes),
             Output::File { file, .. } | Output::Special { file, .. } => file.write_all(bytes),
         };
@@ -137,6 +148,7 @@ impl Output {
     /// Makes everything written visible under the final name.
     pub async fn commit(self) -> anyhow::Result<()> {
         match self {
+            Output::S3(w) => w.commit().await,
             Output::Stdout(s) => s.lock().flush().context("stdout: write failed"),
             Output::Special { mut file, path } => file
                 .flush()
@@ -153,8 +165,12 @@ impl Output {
 
     /// Discards everything written.
     pub async fn abort(self) {
-        if let Output::File { temp, .. } = self {
-            let _ = std::fs::remove_file(temp);
+        match self {
+            Output::File { temp, .. } => {
+                let _ = std::fs::remove_file(temp);
+            }
+            Output::S3(w) => w.abort().await,
+            Output::Stdout(_) | Output::Special { .. } => {}
         }
     }
 
@@ -162,6 +178,7 @@ impl Output {
     pub fn name(&self) -> String {
         match self {
             Output::Stdout(_) => "stdout".into(),
+            Output::S3(w) => w.name(),
             Output::File { path, .. } | Output::Special { path, .. } => path.display().to_string(),
         }
     }

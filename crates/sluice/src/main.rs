@@ -1,23 +1,30 @@
-//! `sluice`: the command-line door. Parses arguments and hands over to the
-//! command; errors are printed once, with their context, and set the exit
-//! code.
+//! `sluice`: the command-line door, and the entry of the other doors (the
+//! folder watcher, the queue worker, the Lambda `bootstrap`). Parses
+//! arguments, hands over, prints errors once with their context.
 
 mod cli;
+mod events;
 mod io;
+mod lambda;
 mod location;
+mod log;
+mod process;
+mod route;
 mod run;
+mod s3;
+mod watch;
+mod worker;
 
-use anyhow::Context;
 use clap::Parser;
 use cli::{Cli, Command, FilterArgs};
 use io::{Input, Output};
 use location::Location;
+use process::Processor;
 use run::Rejects;
-use sluice_engine::{Engine, Filter};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(arguments());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -31,44 +38,99 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line; started by the Lambda runtime as `bootstrap` with no
+/// arguments, the binary serves invocations.
+fn arguments() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<_> = std::env::args_os().collect();
+    if args.len() == 1 && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        args.push("lambda".into());
+    }
+    args
+}
+
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    log::init()?;
     match cli.command {
         Command::Filter(args) => filter(args).await,
+        Command::Watch(args) => watch::run(&args, &args.job.spec()?).await,
+        Command::Worker(args) => {
+            let config = s3::aws_config().await;
+            let processor = Processor {
+                client: s3::client(&config),
+                route: args.route.route()?,
+                spec: args.job.spec()?,
+            };
+            let sqs = aws_sdk_sqs::Client::new(&config);
+            worker::run(
+                &processor,
+                &sqs,
+                &args.queue,
+                args.wait_secs,
+                args.exit_when_empty,
+            )
+            .await
+        }
+        Command::Lambda(args) => {
+            let route = args.route.route()?;
+            let spec = args.job.spec()?;
+            let config = s3::aws_config().await;
+            lambda::serve(Processor {
+                client: s3::client(&config),
+                route,
+                spec,
+            })
+            .await
+        }
     }
 }
 
-/// `sluice filter`: local paths or stdin/stdout.
+/// `sluice filter`: paths, stdin/stdout or S3 objects.
 async fn filter(args: FilterArgs) -> anyhow::Result<()> {
-    let options = args.options()?;
+    let options = args.filter.options(&args.csv)?;
     let input_at = Location::parse_or_std(args.input.as_deref())?;
     let output_at = Location::parse_or_std(args.output.as_deref())?;
-    if let (Location::Path(i), Location::Path(o)) = (&input_at, &output_at) {
-        let same = i == o
-            || std::fs::canonicalize(i)
-                .ok()
-                .zip(std::fs::canonicalize(o).ok())
-                .is_some_and(|(a, b)| a == b);
-        anyhow::ensure!(
-            !same,
-            "{}: the output would overwrite the input",
-            o.display()
-        );
-    }
-    let mut input = Input::open(local(&input_at)?)?;
-    let mut output = Output::create(local(&output_at)?)?;
+    let same_path = match (&input_at, &output_at) {
+        (Location::Path(i), Location::Path(o)) => {
+            i == o
+                || std::fs::canonicalize(i)
+                    .ok()
+                    .zip(std::fs::canonicalize(o).ok())
+                    .is_some_and(|(a, b)| a == b)
+        }
+        (a, b) => matches!(a, Location::S3 { .. }) && a == b,
+    };
+    anyhow::ensure!(
+        !same_path,
+        "{output_at}: the output would overwrite the input"
+    );
+    let needs_s3 = [Some(&input_at), Some(&output_at)]
+        .into_iter()
+        .flatten()
+        .any(|l| matches!(l, Location::S3 { .. }))
+        || args
+            .rejects
+            .as_deref()
+            .is_some_and(|r| r.starts_with("s3://"));
+    let client = if needs_s3 {
+        Some(s3::client(&s3::aws_config().await))
+    } else {
+        None
+    };
+    let mut input = open_input(&input_at, client.as_ref()).await?;
+    let mut output = open_output(&output_at, client.as_ref())?;
     let mut rejects = match &args.rejects {
-        Some(r) => Rejects::To(Output::create(Some(std::path::Path::new(r)))?),
+        Some(r) => Rejects::To(open_output(&Location::parse(r)?, client.as_ref())?),
         None => Rejects::Sample(Vec::new()),
     };
-    let engine = Engine::new(args.csv.dialect(), Filter::new(options));
-    let result = run::stream(engine, &mut input, &mut output, &mut rejects).await;
-    let report = match result {
-        Ok((report, _)) => report,
+    let spec = run::JobSpec {
+        dialect: args.csv.dialect(),
+        kind: run::JobKind::Filter(options),
+    };
+    let report = match spec.run(&mut input, &mut output, &mut rejects).await {
+        Ok(report) => report,
         Err(e) => {
             output.abort().await;
-            if let Rejects::To(r) = rejects {
-                r.abort().await;
-            }
+            rejects.abort().await;
             return Err(e);
         }
     };
@@ -76,23 +138,40 @@ async fn filter(args: FilterArgs) -> anyhow::Result<()> {
     if !args.quiet {
         eprintln!("sluice filter: {}: {report}", input.name());
     }
-    match rejects {
-        Rejects::To(r) => r.commit().await?,
-        Rejects::Sample(sample) if !sample.is_empty() && !args.quiet => {
+    if let Rejects::Sample(sample) = &rejects {
+        if !sample.is_empty() && !args.quiet {
             eprintln!("sluice filter: rejected rows (keep them all with --rejects FILE):");
-            eprint!("{}", String::from_utf8_lossy(&sample));
+            eprint!("{}", String::from_utf8_lossy(sample));
         }
-        Rejects::Sample(_) => {}
     }
-    Ok(())
+    // Asked for by name: written even when empty, so no stale file remains.
+    rejects.finish(report.counts.rejected, true).await
 }
 
-fn local(at: &Location) -> anyhow::Result<Option<&std::path::Path>> {
+async fn open_input(at: &Location, client: Option<&aws_sdk_s3::Client>) -> anyhow::Result<Input> {
     match at {
-        Location::Std => Ok(None),
-        Location::Path(p) => Ok(Some(p)),
-        Location::S3 { .. } => {
-            Err(anyhow::anyhow!("{at}: S3 locations are not supported yet")).context("filter")
+        Location::Std => Input::open(None),
+        Location::Path(p) => Input::open(Some(p)),
+        Location::S3 { bucket, key } => {
+            let client = client.expect("an S3 client is built for S3 locations");
+            Ok(Input::S3(s3::Reader::open(client, bucket, key).await?))
+        }
+    }
+}
+
+fn open_output(at: &Location, client: Option<&aws_sdk_s3::Client>) -> anyhow::Result<Output> {
+    match at {
+        Location::Std => Output::create(None),
+        Location::Path(p) => Output::create(Some(p)),
+        Location::S3 { bucket, key } => {
+            anyhow::ensure!(!key.is_empty(), "{at}: an output needs a key");
+            let client = client.expect("an S3 client is built for S3 locations");
+            Ok(Output::S3(s3::Writer::new(
+                client,
+                bucket,
+                key,
+                Default::default(),
+            )))
         }
     }
 }

@@ -2,9 +2,46 @@
 
 use crate::io::{Input, Output, CHUNK_BYTES};
 use anyhow::Context;
-use sluice_engine::{Counts, Engine, Job};
+use sluice_engine::{Counts, Dialect, Engine, Filter, FilterOptions, Job};
 use std::fmt;
 use std::time::Instant;
+
+/// A job with its options, ready to run on any input.
+#[derive(Clone, Debug)]
+pub struct JobSpec {
+    pub dialect: Dialect,
+    pub kind: JobKind,
+}
+
+/// The jobs and their options.
+#[derive(Clone, Debug)]
+pub enum JobKind {
+    Filter(FilterOptions),
+}
+
+impl JobSpec {
+    /// The job's name, for logs and metadata.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            JobKind::Filter(_) => "filter",
+        }
+    }
+
+    /// Runs the job over `input`. Nothing is committed here.
+    pub async fn run(
+        &self,
+        input: &mut Input,
+        output: &mut Output,
+        rejects: &mut Rejects,
+    ) -> anyhow::Result<Report> {
+        match &self.kind {
+            JobKind::Filter(options) => {
+                let engine = Engine::new(self.dialect.clone(), Filter::new(options.clone()));
+                Ok(stream(engine, input, output, rejects).await?.0)
+            }
+        }
+    }
+}
 
 /// What a run did, for the summary line and the logs.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -38,6 +75,26 @@ pub enum Rejects {
 const SAMPLE_BYTES: usize = 4096;
 
 impl Rejects {
+    /// Commits the rejects output when there were rejected rows (or
+    /// always, with `keep_empty`), discards it otherwise.
+    pub async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<()> {
+        match self {
+            Rejects::To(out) if rejected > 0 || keep_empty => out.commit().await,
+            Rejects::To(out) => {
+                out.abort().await;
+                Ok(())
+            }
+            Rejects::Sample(_) => Ok(()),
+        }
+    }
+
+    /// Discards the rejects output.
+    pub async fn abort(self) {
+        if let Rejects::To(out) = self {
+            out.abort().await;
+        }
+    }
+
     async fn take(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
         match self {
             Rejects::To(out) => out.write(bytes).await,

@@ -1,4 +1,9 @@
-//! Integration tests: the `sluice` binary run as a user runs it.
+//! Integration tests: the `sluice` binary run as a user runs it. Tests
+//! that touch AWS talk to moto's server, started by scripts/test.sh.
 
+mod aws_lambda;
+mod aws_worker;
 mod cli_filter;
+mod runtime_api;
 mod util;
+mod watch;

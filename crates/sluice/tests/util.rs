@@ -53,3 +53,66 @@ pub fn run_with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// The moto server `scripts/test.sh` started.
+pub fn endpoint() -> String {
+    std::env::var("SLUICE_TEST_ENDPOINT").expect(
+        "SLUICE_TEST_ENDPOINT is not set: run the tests with scripts/test.sh, which starts moto's server",
+    )
+}
+
+/// A name no other test uses (bucket names: lowercase, dashes).
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Points a command at the moto server with test credentials.
+pub fn with_aws(cmd: &mut Command) -> &mut Command {
+    cmd.env("AWS_ENDPOINT_URL", endpoint())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+}
+
+async fn sdk_config() -> aws_config::SdkConfig {
+    let creds = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests");
+    aws_config::from_env()
+        .endpoint_url(endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(creds)
+        .load()
+        .await
+}
+
+pub async fn s3() -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(&sdk_config().await)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+pub async fn sqs() -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(&sdk_config().await)
+}
+
+/// Runs a boto3 snippet (the client users script uploads with); `args`
+/// are its `sys.argv[1:]`.
+pub fn boto3(code: &str, args: &[&str]) {
+    let python = std::env::var("SLUICE_TEST_PYTHON").expect("SLUICE_TEST_PYTHON is set by scripts/test.sh");
+    let mut cmd = Command::new(python);
+    cmd.arg("-c").arg(format!("import sys, boto3\ns3 = boto3.client('s3')\n{code}")).args(args);
+    let out = with_aws(&mut cmd).output().unwrap();
+    assert!(out.status.success(), "boto3: {}", text(&out.stderr));
+}
+
+/// Peak resident memory of a running process, in bytes (Linux).
+pub fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kb * 1024
+}

@@ -1,0 +1,164 @@
+//! Processing one S3 object: route it, stream it through the job, commit
+//! the result (and any rejects) or nothing at all. Shared by the Lambda
+//! handler and the queue worker.
+
+use crate::events::ObjectEvent;
+use crate::io::{Input, Output};
+use crate::log;
+use crate::route::{Decision, Route};
+use crate::run::{JobSpec, Rejects, Report};
+use crate::s3;
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Processes S3 objects with one job and one route.
+pub struct Processor {
+    pub client: aws_sdk_s3::Client,
+    pub route: Route,
+    pub spec: JobSpec,
+}
+
+/// What became of one event.
+#[derive(Debug)]
+pub enum Outcome {
+    Done { output_key: String, report: Report },
+    Skipped(String),
+}
+
+impl Processor {
+    /// Processes one event and logs what happened, with `context` fields
+    /// (such as the request id) on every line.
+    pub async fn handle(
+        &self,
+        ev: &ObjectEvent,
+        context: &serde_json::Value,
+    ) -> anyhow::Result<Outcome> {
+        let started = Instant::now();
+        let mut fields =
+            json!({"bucket": ev.bucket, "key": ev.key, "event": ev.name, "job": self.spec.name()});
+        merge(&mut fields, context);
+        let result = self.process(ev).await;
+        let ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(Outcome::Done { output_key, report }) => {
+                let c = report.counts;
+                merge(
+                    &mut fields,
+                    &json!({"output": s3::url(&self.route.dest_bucket, output_key), "rows": c.rows,
+                        "selected": c.selected, "dropped": c.dropped, "rejected": c.rejected,
+                        "bytes_in": report.bytes_in, "bytes_out": report.bytes_out, "duration_ms": ms}),
+                );
+                log::info("processed", fields);
+            }
+            Ok(Outcome::Skipped(why)) => {
+                merge(&mut fields, &json!({"reason": why}));
+                log::info("skipped", fields);
+            }
+            Err(e) => {
+                merge(
+                    &mut fields,
+                    &json!({"error": format!("{e:#}"), "duration_ms": ms}),
+                );
+                log::error("failed", fields);
+            }
+        }
+        result
+    }
+
+    async fn process(&self, ev: &ObjectEvent) -> anyhow::Result<Outcome> {
+        let (output_key, rejects_key) = match self.route.decide(ev) {
+            Decision::Skip(why) => return Ok(Outcome::Skipped(why)),
+            Decision::Process {
+                output_key,
+                rejects_key,
+            } => (output_key, rejects_key),
+        };
+        let reader = s3::Reader::open(&self.client, &ev.bucket, &ev.key).await?;
+        if let (Some(sent), Some(read)) = (&ev.etag, &reader.etag) {
+            if sent.trim_matches('"') != read {
+                log::info(
+                    "the object changed since the event; processing its current version",
+                    json!({"object": reader.name, "event_etag": sent, "current_etag": read}),
+                );
+            }
+        }
+        let metadata = self.metadata(ev, &reader);
+        let dest = &self.route.dest_bucket;
+        let mut output = Output::S3(s3::Writer::new(
+            &self.client,
+            dest,
+            &output_key,
+            metadata.clone(),
+        ));
+        let mut rejects = Rejects::To(Output::S3(s3::Writer::new(
+            &self.client,
+            dest,
+            &rejects_key,
+            metadata,
+        )));
+        let mut input = Input::S3(reader);
+        let report = match self.spec.run(&mut input, &mut output, &mut rejects).await {
+            Ok(report) => report,
+            Err(e) => {
+                output.abort().await;
+                rejects.abort().await;
+                return Err(e);
+            }
+        };
+        if let Err(e) = output.commit().await {
+            rejects.abort().await;
+            return Err(e);
+        }
+        rejects.finish(report.counts.rejected, false).await?;
+        if report.counts.rejected == 0 {
+            // A rerun must leave the state a first run leaves: no rejects
+            // object from an earlier version of this source.
+            s3::remove(&self.client, dest, &rejects_key).await?;
+        }
+        let c = report.counts;
+        let tags = [
+            ("sluice-rows", c.rows.to_string()),
+            ("sluice-selected", c.selected.to_string()),
+            ("sluice-dropped", c.dropped.to_string()),
+            ("sluice-rejected", c.rejected.to_string()),
+        ];
+        s3::tag(&self.client, dest, &output_key, &tags).await?;
+        Ok(Outcome::Done { output_key, report })
+    }
+
+    /// The result's user metadata: where it came from, which version, which job.
+    fn metadata(&self, ev: &ObjectEvent, reader: &s3::Reader) -> HashMap<String, String> {
+        let mut m = HashMap::new();
+        m.insert("sluice-source-bucket".into(), ev.bucket.clone());
+        // Metadata values travel as HTTP headers: keep them ASCII.
+        m.insert("sluice-source-key".into(), ascii(&ev.key));
+        if let Some(etag) = &reader.etag {
+            m.insert("sluice-source-etag".into(), etag.clone());
+        }
+        if let Some(v) = &reader.version {
+            m.insert("sluice-source-version".into(), v.clone());
+        }
+        m.insert("sluice-job".into(), self.spec.name().into());
+        m
+    }
+}
+
+/// Percent-encodes bytes outside printable ASCII.
+fn ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if (0x20..0x7f).contains(&b) && b != b'%' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {
+    if let (Some(a), Some(b)) = (into.as_object_mut(), from.as_object()) {
+        a.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+}

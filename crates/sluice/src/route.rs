@@ -1,0 +1,166 @@
+//! Which objects to process and where their results go.
+//!
+//! Results land at deterministic keys — the destination prefix followed by
+//! the source key — so a repeated event rewrites the same object. A
+//! destination that overlaps the source would feed its own output back in:
+//! that is refused at start-up when the source bucket is known, and keys
+//! under the destination prefix are skipped at run time.
+
+use crate::events::ObjectEvent;
+
+/// The routing rules of a deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub dest_bucket: String,
+    pub dest_prefix: String,
+    pub source_prefix: String,
+    pub suffix: String,
+    pub rejects_prefix: String,
+}
+
+/// What to do with one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Process it: write the result and any rejects to these keys.
+    Process {
+        output_key: String,
+        rejects_key: String,
+    },
+    /// Leave it, for this reason.
+    Skip(String),
+}
+
+/// True when one prefix contains the other (the empty prefix contains all).
+fn overlapping(a: &str, b: &str) -> bool {
+    a.starts_with(b) || b.starts_with(a)
+}
+
+impl Route {
+    /// Refuses a destination equal to the source without disjoint prefixes.
+    pub fn check(&self, source_bucket: Option<&str>) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            !self.dest_bucket.is_empty(),
+            "the destination bucket is empty"
+        );
+        if source_bucket == Some(self.dest_bucket.as_str()) {
+            for (what, prefix) in [
+                ("destination", &self.dest_prefix),
+                ("rejects", &self.rejects_prefix),
+            ] {
+                anyhow::ensure!(
+                    !overlapping(&self.source_prefix, prefix),
+                    "the {what} prefix {prefix:?} overlaps the source prefix {:?} in bucket {}: \
+                     every result would trigger another run (a recursive loop). \
+                     Use another bucket or disjoint prefixes.",
+                    self.source_prefix,
+                    self.dest_bucket
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Decides what to do with an event.
+    pub fn decide(&self, ev: &ObjectEvent) -> Decision {
+        let skip = |why: &str| Decision::Skip(why.to_string());
+        if !ev.is_created() {
+            return skip("not an object-creation event");
+        }
+        if !ev.key.ends_with(&self.suffix) {
+            return Decision::Skip(format!("key does not end with {:?}", self.suffix));
+        }
+        if !ev.key.starts_with(&self.source_prefix) {
+            return Decision::Skip(format!(
+                "key is outside the source prefix {:?}",
+                self.source_prefix
+            ));
+        }
+        if ev.bucket == self.dest_bucket
+            && (ev.key.starts_with(&self.dest_prefix) || ev.key.starts_with(&self.rejects_prefix))
+        {
+            return skip("key is under the destination prefix: it is a result, not a source");
+        }
+        Decision::Process {
+            output_key: format!("{}{}", self.dest_prefix, ev.key),
+            rejects_key: format!("{}{}", self.rejects_prefix, ev.key),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(dest_bucket: &str, dest_prefix: &str, source_prefix: &str) -> Route {
+        Route {
+            dest_bucket: dest_bucket.into(),
+            dest_prefix: dest_prefix.into(),
+            source_prefix: source_prefix.into(),
+            suffix: ".csv".into(),
+            rejects_prefix: format!("{dest_prefix}_rejects/"),
+        }
+    }
+
+    fn created(bucket: &str, key: &str) -> ObjectEvent {
+        ObjectEvent {
+            bucket: bucket.into(),
+            key: key.into(),
+            name: "ObjectCreated:Put".into(),
+            etag: None,
+            version: None,
+            time: None,
+        }
+    }
+
+    #[test]
+    fn refuses_a_destination_that_overlaps_the_source() {
+        assert!(route("b", "", "").check(Some("b")).is_err());
+        assert!(route("b", "out/", "").check(Some("b")).is_err());
+        assert!(route("b", "in/x/", "in/").check(Some("b")).is_err());
+        assert!(route("b", "out/", "in/").check(Some("b")).is_ok());
+        assert!(route("c", "", "").check(Some("b")).is_ok());
+        assert!(route("c", "", "").check(None).is_ok());
+    }
+
+    #[test]
+    fn result_key_is_the_source_key_under_the_prefix() {
+        let r = route("out", "filtered/", "");
+        assert_eq!(
+            r.decide(&created("in", "a/my file (1).csv")),
+            Decision::Process {
+                output_key: "filtered/a/my file (1).csv".into(),
+                rejects_key: "filtered/_rejects/a/my file (1).csv".into()
+            }
+        );
+    }
+
+    #[test]
+    fn skips_what_is_not_for_it() {
+        let r = route("b", "out/", "in/");
+        assert!(matches!(
+            r.decide(&created("b", "in/x.txt")),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            r.decide(&created("b", "other/x.csv")),
+            Decision::Skip(_)
+        ));
+        let mut removed = created("b", "in/x.csv");
+        removed.name = "ObjectRemoved:Delete".into();
+        assert!(matches!(r.decide(&removed), Decision::Skip(_)));
+        assert!(matches!(
+            r.decide(&created("b", "in/x.csv")),
+            Decision::Process { .. }
+        ));
+        // Its own output, when source and destination share a bucket.
+        let same = route("b", "out/", "");
+        assert!(matches!(
+            same.decide(&created("b", "out/x.csv")),
+            Decision::Skip(_)
+        ));
+        assert!(matches!(
+            same.decide(&created("b", "out/_rejects/x.csv")),
+            Decision::Skip(_)
+        ));
+    }
+}

@@ -1,0 +1,345 @@
+//! S3 objects as streaming inputs and all-or-nothing outputs.
+//!
+//! Reads stream the GET body chunk by chunk. Writes buffer one part at a
+//! time: an output that fits in one part is a single PUT at commit; a larger
+//! one is a multipart upload with up to two parts in flight, completed at
+//! commit and aborted on failure, so no partial object is ever visible.
+//! Parts start at 8 MiB and double every 1,000 parts, so any object S3
+//! accepts fits under its 10,000-part limit without knowing the size ahead.
+
+use anyhow::{anyhow, Context};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Tag, Tagging};
+use aws_sdk_s3::Client;
+use std::collections::{HashMap, VecDeque};
+use tokio::task::JoinHandle;
+
+/// The smallest part; S3 requires 5 MiB for every part but the last.
+const FIRST_PART_BYTES: usize = 8 << 20;
+/// Parts uploading while the next one fills.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// Loads the usual AWS configuration chain: environment, profile,
+/// container or instance credentials; region; `AWS_ENDPOINT_URL`.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_from_env().await
+}
+
+/// Builds the S3 client. With a custom endpoint, path-style addressing is
+/// used, as local S3-compatible servers expect.
+pub fn client(shared: &aws_config::SdkConfig) -> Client {
+    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some()
+        || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let config = aws_sdk_s3::config::Builder::from(shared)
+        .force_path_style(path_style)
+        .build();
+    Client::from_conf(config)
+}
+
+/// `s3://bucket/key`, for messages.
+pub fn url(bucket: &str, key: &str) -> String {
+    format!("s3://{bucket}/{key}")
+}
+
+/// Describes an SDK error by its service code and message.
+pub fn describe<E: ProvideErrorMetadata + std::fmt::Debug, R>(err: &SdkError<E, R>) -> String {
+    match err {
+        SdkError::ServiceError(e) => {
+            let e = e.err();
+            match (e.code(), e.message()) {
+                (Some(code), Some(msg)) => format!("{code}: {msg}"),
+                (Some(code), None) => code.to_string(),
+                _ => format!("{e:?}"),
+            }
+        }
+        other => format!("{other}"),
+    }
+}
+
+/// An object being read.
+pub struct Reader {
+    body: ByteStream,
+    /// `s3://bucket/key`.
+    pub name: String,
+    pub etag: Option<String>,
+    pub version: Option<String>,
+}
+
+impl Reader {
+    /// Starts reading the current version of `bucket/key`.
+    pub async fn open(client: &Client, bucket: &str, key: &str) -> anyhow::Result<Self> {
+        let name = url(bucket, key);
+        let resp = client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                let what = match e.as_service_error() {
+                    Some(s) if s.is_no_such_key() => {
+                        "no such object (deleted before it was processed?)".to_string()
+                    }
+                    _ => describe(&e),
+                };
+                anyhow!("{name}: cannot read: {what}")
+            })?;
+        Ok(Reader {
+            etag: resp.e_tag().map(|t| t.trim_matches('"').to_string()),
+            version: resp.version_id().map(str::to_string),
+            body: resp.body,
+            name,
+        })
+    }
+
+    /// Appends the next piece of the body to `buf`; false at the end.
+    pub async fn read_into(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<bool> {
+        match self.body.next().await {
+            Some(Ok(bytes)) => {
+                buf.extend_from_slice(&bytes);
+                Ok(true)
+            }
+            Some(Err(e)) => Err(anyhow!("{}: read failed: {e}", self.name)),
+            None => Ok(false),
+        }
+    }
+}
+
+/// An object being written; see the module docs.
+pub struct Writer {
+    client: Client,
+    bucket: String,
+    key: String,
+    metadata: HashMap<String, String>,
+    buf: Vec<u8>,
+    upload_id: Option<String>,
+    next_part: i32,
+    in_flight: VecDeque<JoinHandle<anyhow::Result<CompletedPart>>>,
+    done: Vec<CompletedPart>,
+}
+
+impl Writer {
+    /// A writer for `bucket/key` with these user metadata; nothing is sent
+    /// before the first part fills or the commit.
+    pub fn new(
+        client: &Client,
+        bucket: &str,
+        key: &str,
+        metadata: HashMap<String, String>,
+    ) -> Self {
+        Writer {
+            client: client.clone(),
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            metadata,
+            buf: Vec::new(),
+            upload_id: None,
+            next_part: 1,
+            in_flight: VecDeque::new(),
+            done: Vec::new(),
+        }
+    }
+
+    /// `s3://bucket/key`.
+    pub fn name(&self) -> String {
+        url(&self.bucket, &self.key)
+    }
+
+    fn part_bytes(&self) -> usize {
+        FIRST_PART_BYTES << ((self.next_part - 1) / 1000)
+    }
+
+    /// Appends bytes, uploading whole parts as they fill.
+    pub async fn write(&mut self, mut bytes: &[u8]) -> anyhow::Result<()> {
+        while !bytes.is_empty() {
+            let room = self.part_bytes() - self.buf.len();
+            let n = room.min(bytes.len());
+            self.buf.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.buf.len() == self.part_bytes() {
+                self.send_part().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn send_part(&mut self) -> anyhow::Result<()> {
+        let upload_id = match &self.upload_id {
+            Some(id) => id.clone(),
+            None => {
+                let resp = self
+                    .client
+                    .create_multipart_upload()
+                    .bucket(&self.bucket)
+                    .key(&self.key)
+                    .content_type("text/csv")
+                    .set_metadata(Some(self.metadata.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        anyhow!("{}: cannot start the upload: {}", self.name(), describe(&e))
+                    })?;
+                let id = resp
+                    .upload_id()
+                    .context("no upload id in the answer")?
+                    .to_string();
+                self.upload_id = Some(id.clone());
+                id
+            }
+        };
+        let capacity = self.part_bytes();
+        let body = std::mem::replace(&mut self.buf, Vec::with_capacity(capacity));
+        let number = self.next_part;
+        self.next_part += 1;
+        let (client, bucket, key, name) = (
+            self.client.clone(),
+            self.bucket.clone(),
+            self.key.clone(),
+            self.name(),
+        );
+        self.in_flight.push_back(tokio::spawn(async move {
+            let resp = client
+                .upload_part()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .part_number(number)
+                .body(ByteStream::from(body))
+                .send()
+                .await
+                .map_err(|e| anyhow!("{name}: part {number} failed: {}", describe(&e)))?;
+            Ok(CompletedPart::builder()
+                .part_number(number)
+                .set_e_tag(resp.e_tag().map(str::to_string))
+                .build())
+        }));
+        while self.in_flight.len() > PARTS_IN_FLIGHT {
+            self.finish_oldest().await?;
+        }
+        Ok(())
+    }
+
+    async fn finish_oldest(&mut self) -> anyhow::Result<()> {
+        if let Some(task) = self.in_flight.pop_front() {
+            let part = task
+                .await
+                .map_err(|e| anyhow!("{}: upload task failed: {e}", self.name()))??;
+            self.done.push(part);
+        }
+        Ok(())
+    }
+
+    /// Makes the object visible, whole.
+    pub async fn commit(mut self) -> anyhow::Result<()> {
+        if self.upload_id.is_none() {
+            let body = std::mem::take(&mut self.buf);
+            return self
+                .client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(&self.key)
+                .content_type("text/csv")
+                .set_metadata(Some(self.metadata.clone()))
+                .body(ByteStream::from(body))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| anyhow!("{}: cannot write: {}", self.name(), describe(&e)));
+        }
+        let result = self.complete().await;
+        if result.is_err() {
+            self.abort().await;
+        }
+        result
+    }
+
+    async fn complete(&mut self) -> anyhow::Result<()> {
+        if !self.buf.is_empty() {
+            self.send_part().await?;
+        }
+        while !self.in_flight.is_empty() {
+            self.finish_oldest().await?;
+        }
+        let parts = std::mem::take(&mut self.done);
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .upload_id(self.upload_id.as_deref().unwrap_or_default())
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "{}: cannot complete the upload: {}",
+                    self.name(),
+                    describe(&e)
+                )
+            })?;
+        self.upload_id = None;
+        Ok(())
+    }
+
+    /// Discards everything written; a started upload is aborted.
+    pub async fn abort(mut self) {
+        for task in self.in_flight.drain(..) {
+            task.abort();
+        }
+        if let Some(id) = self.upload_id.take() {
+            let result = self
+                .client
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(&self.key)
+                .upload_id(id)
+                .send()
+                .await;
+            if let Err(e) = result {
+                crate::log::warn(
+                    "could not abort a multipart upload; the bucket's lifecycle rule will remove it",
+                    serde_json::json!({"object": self.name(), "error": describe(&e)}),
+                );
+            }
+        }
+    }
+}
+
+/// Removes an object if it exists (a rejects object left by an earlier run
+/// of a source that now has none).
+pub async fn remove(client: &Client, bucket: &str, key: &str) -> anyhow::Result<()> {
+    client
+        .delete_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| anyhow!("{}: cannot delete: {}", url(bucket, key), describe(&e)))
+}
+
+/// Sets `tags` on an object, replacing its tag set.
+pub async fn tag(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    tags: &[(&str, String)],
+) -> anyhow::Result<()> {
+    let tag_set = tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(*k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()?;
+    client
+        .put_object_tagging()
+        .bucket(bucket)
+        .key(key)
+        .tagging(Tagging::builder().set_tag_set(Some(tag_set)).build()?)
+        .send()
+        .await
+        .map_err(|e| anyhow!("{}: cannot tag: {}", url(bucket, key), describe(&e)))?;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! The embedded default: a local folder watched like a bucket. Files
+//! already there are processed, then each new or changed one, with the
+//! same jobs as the cloud doors; results go to an output folder under the
+//! same relative path, rejected rows under its `_rejects/`. A file is taken
+//! once its size and modification time hold still between two scans, so a
+//! file still being copied in is not read half-written.
+
+use crate::cli::WatchArgs;
+use crate::io::{Input, Output};
+use crate::log;
+use crate::run::{JobSpec, Rejects};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// What identifies a version of a file: size and modification time.
+type Stamp = (u64, Option<SystemTime>);
+
+pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
+    let dir = absolute(&args.dir)?;
+    anyhow::ensure!(dir.is_dir(), "{}: not a folder", args.dir.display());
+    std::fs::create_dir_all(&args.output)
+        .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", args.output.display()))?;
+    let out = absolute(&args.output)?;
+    anyhow::ensure!(
+        out != dir,
+        "{}: the output folder is the watched folder: every result would be processed again",
+        args.output.display()
+    );
+    log::info(
+        "watching",
+        json!({"folder": dir.display().to_string(), "output": out.display().to_string(), "job": spec.name()}),
+    );
+    let mut done: HashMap<PathBuf, Stamp> = HashMap::new();
+    let mut seen: HashMap<PathBuf, Stamp> = HashMap::new();
+    let mut failures = 0;
+    loop {
+        let mut files = Vec::new();
+        scan(&dir, &out, &args.suffix, &mut files)?;
+        files.sort();
+        let mut now_seen = HashMap::new();
+        for (path, stamp) in files {
+            now_seen.insert(path.clone(), stamp);
+            let settled = args.once || seen.get(&path) == Some(&stamp);
+            if done.get(&path) == Some(&stamp) || !settled {
+                continue;
+            }
+            let rel = path
+                .strip_prefix(&dir)
+                .expect("scanned files are inside the folder");
+            if process(&path, &out.join(rel), &out.join("_rejects").join(rel), spec)
+                .await
+                .is_err()
+            {
+                failures += 1;
+            }
+            done.insert(path, stamp);
+        }
+        seen = now_seen;
+        if args.once {
+            anyhow::ensure!(
+                failures == 0,
+                "{failures} file(s) failed; the log has each error"
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(args.interval_ms)).await;
+    }
+}
+
+/// Processes one file and logs the outcome.
+async fn process(
+    path: &Path,
+    output_path: &Path,
+    rejects_path: &Path,
+    spec: &JobSpec,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let result = run_one(path, output_path, rejects_path, spec).await;
+    let mut fields = json!({"file": path.display().to_string(), "job": spec.name(),
+                            "duration_ms": started.elapsed().as_millis() as u64});
+    let obj = fields.as_object_mut().expect("an object");
+    match &result {
+        Ok(report) => {
+            let c = report.counts;
+            obj.insert("output".into(), output_path.display().to_string().into());
+            for (k, v) in [
+                ("rows", c.rows),
+                ("selected", c.selected),
+                ("dropped", c.dropped),
+                ("rejected", c.rejected),
+            ] {
+                obj.insert(k.into(), v.into());
+            }
+            log::info("processed", fields);
+        }
+        Err(e) => {
+            obj.insert("error".into(), format!("{e:#}").into());
+            log::error("failed", fields);
+        }
+    }
+    result.map(|_| ())
+}
+
+async fn run_one(
+    path: &Path,
+    output_path: &Path,
+    rejects_path: &Path,
+    spec: &JobSpec,
+) -> anyhow::Result<crate::run::Report> {
+    let mut input = Input::open(Some(path))?;
+    let mut output = Output::create(Some(output_path))?;
+    let mut rejects = Rejects::To(Output::create(Some(rejects_path))?);
+    match spec.run(&mut input, &mut output, &mut rejects).await {
+        Ok(report) => {
+            output.commit().await?;
+            rejects.finish(report.counts.rejected, false).await?;
+            if report.counts.rejected == 0 && rejects_path.exists() {
+                // Left by an earlier version of this file.
+                std::fs::remove_file(rejects_path)?;
+            }
+            Ok(report)
+        }
+        Err(e) => {
+            output.abort().await;
+            rejects.abort().await;
+            Err(e)
+        }
+    }
+}
+
+/// Lists the files under `dir` ending with `suffix`, leaving out the output
+/// folder and hidden files (temporaries of writers in progress).
+fn scan(
+    dir: &Path,
+    out: &Path,
+    suffix: &str,
+    files: &mut Vec<(PathBuf, Stamp)>,
+) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("{}: cannot list: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if hidden || path == out {
+            continue;
+        }
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            scan(&path, out, suffix, files)?;
+        } else if meta.is_file() && path.to_string_lossy().ends_with(suffix) {
+            files.push((path, (meta.len(), meta.modified().ok())));
+        }
+    }
+    Ok(())
+}
+
+fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::canonicalize(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+}

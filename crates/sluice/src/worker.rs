@@ -1,0 +1,127 @@
+//! The queue worker for long-running hosts: long-polls SQS for S3
+//! notifications, processes them with the same code as the Lambda door,
+//! and deletes a message only once its results are committed. A failed
+//! message stays in the queue; it returns after its visibility timeout and
+//! the queue's redrive policy moves it to the dead-letter queue in the end.
+
+use crate::events::parse_message_body;
+use crate::log;
+use crate::process::Processor;
+use aws_sdk_sqs::Client;
+use serde_json::json;
+use std::time::Duration;
+
+/// Receive errors in a row before the worker gives up.
+const MAX_RECEIVE_ERRORS: u32 = 5;
+
+/// Runs until stopped (SIGINT/SIGTERM), or until the queue is empty when
+/// `exit_when_empty`.
+pub async fn run(
+    processor: &Processor,
+    sqs: &Client,
+    queue: &str,
+    wait_secs: i32,
+    exit_when_empty: bool,
+) -> anyhow::Result<()> {
+    let mut errors = 0;
+    let (stop_tx, mut stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop_tx.send(true);
+    });
+    log::info("worker started", json!({"queue": queue}));
+    loop {
+        if *stop.borrow() {
+            log::info("worker stopping", json!({"queue": queue}));
+            return Ok(());
+        }
+        let receive = sqs
+            .receive_message()
+            .queue_url(queue)
+            .max_number_of_messages(10)
+            .wait_time_seconds(wait_secs)
+            .send();
+        let resp = tokio::select! {
+            resp = receive => resp,
+            _ = stop.changed() => continue,
+        };
+        let resp = match resp {
+            Ok(r) => {
+                errors = 0;
+                r
+            }
+            Err(e) => {
+                errors += 1;
+                let error = crate::s3::describe(&e);
+                log::error(
+                    "receive failed",
+                    json!({"queue": queue, "error": error, "attempt": errors}),
+                );
+                anyhow::ensure!(
+                    errors < MAX_RECEIVE_ERRORS,
+                    "{queue}: receive failed {errors} times: {error}"
+                );
+                tokio::time::sleep(Duration::from_secs(1 << errors)).await;
+                continue;
+            }
+        };
+        let messages = resp.messages.unwrap_or_default();
+        if messages.is_empty() && exit_when_empty {
+            log::info("queue is empty; worker exiting", json!({"queue": queue}));
+            return Ok(());
+        }
+        for message in messages {
+            let id = message.message_id.clone().unwrap_or_default();
+            let context = json!({"message_id": id});
+            let ok = match parse_message_body(message.body().unwrap_or_default()) {
+                Err(e) => {
+                    log::error(
+                        "unreadable message; left for the redrive policy",
+                        json!({"message_id": id, "error": e}),
+                    );
+                    false
+                }
+                Ok(objects) => {
+                    let mut ok = true;
+                    for object in &objects {
+                        ok &= processor.handle(object, &context).await.is_ok();
+                    }
+                    ok
+                }
+            };
+            if ok {
+                let receipt = message.receipt_handle().unwrap_or_default();
+                if let Err(e) = sqs
+                    .delete_message()
+                    .queue_url(queue)
+                    .receipt_handle(receipt)
+                    .send()
+                    .await
+                {
+                    // The results are committed; a redelivery rewrites the same objects.
+                    log::warn(
+                        "could not delete a processed message",
+                        json!({"message_id": id, "error": crate::s3::describe(&e)}),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler installs");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
