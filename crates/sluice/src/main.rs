@@ -24,6 +24,7 @@ use run::Rejects;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    pin_allocator_threshold();
     let cli = Cli::parse_from(arguments());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -35,6 +36,18 @@ fn main() -> ExitCode {
             eprintln!("sluice: error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Keeps large buffers (upload parts, read chunks) out of the heap.
+/// glibc raises its mmap threshold each time such a buffer is freed, after
+/// which freed parts stay in the heap and memory creeps up with the object
+/// size; a fixed threshold returns them to the system, so memory stays flat.
+fn pin_allocator_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts allocator tuning; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 

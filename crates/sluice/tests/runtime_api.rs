@@ -28,7 +28,9 @@ impl RuntimeApi {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap().to_string();
         let (tx, answers) = channel();
-        let queue = Arc::new(Mutex::new(events.into_iter().enumerate().collect::<Vec<_>>()));
+        let queue = Arc::new(Mutex::new(
+            events.into_iter().enumerate().collect::<Vec<_>>(),
+        ));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let (queue, tx) = (Arc::clone(&queue), tx.clone());
@@ -40,7 +42,9 @@ impl RuntimeApi {
 
     /// The next answer, waiting up to `timeout`.
     pub fn answer(&self, timeout: Duration) -> Answer {
-        self.answers.recv_timeout(timeout).expect("the function answers in time")
+        self.answers
+            .recv_timeout(timeout)
+            .expect("the function answers in time")
     }
 }
 
@@ -100,12 +104,18 @@ fn connection(stream: TcpStream, queue: &Queue, tx: &Sender<Answer>) {
             let kind = segments.last().unwrap_or(&"").to_string();
             let request_id = segments.iter().rev().nth(1).unwrap_or(&"").to_string();
             let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-            let _ = tx.send(Answer { request_id, kind, body });
+            let _ = tx.send(Answer {
+                request_id,
+                kind,
+                body,
+            });
             writer
                 .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n")
                 .unwrap();
         } else {
-            writer.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").unwrap();
+            writer
+                .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
         }
     }
 }

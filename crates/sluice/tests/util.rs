@@ -65,7 +65,11 @@ pub fn endpoint() -> String {
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Points a command at the moto server with test credentials.
@@ -102,9 +106,14 @@ pub async fn sqs() -> aws_sdk_sqs::Client {
 /// Runs a boto3 snippet (the client users script uploads with); `args`
 /// are its `sys.argv[1:]`.
 pub fn boto3(code: &str, args: &[&str]) {
-    let python = std::env::var("SLUICE_TEST_PYTHON").expect("SLUICE_TEST_PYTHON is set by scripts/test.sh");
+    let python =
+        std::env::var("SLUICE_TEST_PYTHON").expect("SLUICE_TEST_PYTHON is set by scripts/test.sh");
     let mut cmd = Command::new(python);
-    cmd.arg("-c").arg(format!("import sys, boto3\ns3 = boto3.client('s3')\n{code}")).args(args);
+    cmd.arg("-c")
+        .arg(format!(
+            "import sys, boto3\ns3 = boto3.client('s3')\n{code}"
+        ))
+        .args(args);
     let out = with_aws(&mut cmd).output().unwrap();
     assert!(out.status.success(), "boto3: {}", text(&out.stderr));
 }

@@ -1,0 +1,102 @@
+//! The queue worker against moto's S3 and SQS.
+
+use crate::aws_lambda::stack;
+use crate::util::{s3, sluice, sqs, text, with_aws};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_sqs::types::QueueAttributeName;
+use std::time::Duration;
+
+async fn queue_depth(queue: &str) -> (String, String) {
+    let attrs = sqs()
+        .await
+        .get_queue_attributes()
+        .queue_url(queue)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    (
+        attrs[&QueueAttributeName::ApproximateNumberOfMessages].clone(),
+        attrs[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible].clone(),
+    )
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn worker_processes_the_queue_and_keeps_failed_messages() {
+    let stack = stack(3).await;
+    let s3 = s3().await;
+    for key in [
+        "in/one.csv",
+        "in/two words.csv",
+        "in/vanished.csv",
+        "in/skip.txt",
+    ] {
+        let body = ByteStream::from(b"n\n5\n4\n".to_vec());
+        s3.put_object()
+            .bucket(&stack.src)
+            .key(key)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    s3.delete_object()
+        .bucket(&stack.src)
+        .key("in/vanished.csv")
+        .send()
+        .await
+        .unwrap();
+    let mut cmd = sluice();
+    with_aws(&mut cmd)
+        .args([
+            "worker",
+            "--queue",
+            &stack.queue,
+            "--wait-secs",
+            "1",
+            "--exit-when-empty",
+        ])
+        .args([
+            "--dest-bucket",
+            &stack.dst,
+            "--dest-prefix",
+            "out/",
+            "--source-bucket",
+            &stack.src,
+        ]);
+    let out = cmd.output().unwrap();
+    let log = text(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    for key in ["out/in/one.csv", "out/in/two words.csv"] {
+        let got = s3
+            .get_object()
+            .bucket(&stack.dst)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        let body = got.body.collect().await.unwrap().into_bytes();
+        assert_eq!(&body[..], b"n\n5\n", "{key}");
+    }
+    assert!(log.contains("no such object"), "{log}");
+    // Processed messages are deleted; the failed one is in flight and
+    // comes back after its visibility timeout.
+    assert_eq!(
+        queue_depth(&stack.queue).await,
+        ("0".to_string(), "1".to_string())
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let again = sqs()
+        .await
+        .receive_message()
+        .queue_url(&stack.queue)
+        .wait_time_seconds(2)
+        .send()
+        .await
+        .unwrap();
+    let bodies: Vec<_> = again.messages().iter().filter_map(|m| m.body()).collect();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].contains("vanished.csv"));
+}
