@@ -13,6 +13,9 @@ locals {
   # empty prefix means the whole bucket and "in/" means keys under in/ only.
   source_objects      = "arn:${local.partition}:s3:::${var.io.source_bucket}/${var.io.source_prefix}*"
   destination_objects = "arn:${local.partition}:s3:::${var.io.destination_bucket}/${var.io.destination_prefix}*"
+  # Rejected rows go under <destination prefix>_rejects/; a rerun that finds
+  # none removes the object an earlier version of the source left there.
+  rejects_objects = "arn:${local.partition}:s3:::${var.io.destination_bucket}/${var.io.destination_prefix}_rejects/*"
 
   kms_key_arns = compact(concat([var.kms_key_arn], var.s3_kms_key_arns))
 
@@ -22,6 +25,7 @@ locals {
       SLUICE_JOB           = var.job
       SLUICE_DEST_BUCKET   = var.io.destination_bucket
       SLUICE_DEST_PREFIX   = var.io.destination_prefix
+      SLUICE_SOURCE_BUCKET = var.io.source_bucket
       SLUICE_SOURCE_PREFIX = var.io.source_prefix
       SLUICE_SUFFIX        = var.suffix
       SLUICE_LOG_LEVEL     = var.log_level
@@ -123,9 +127,16 @@ data "aws_iam_policy_document" "this" {
   }
 
   statement {
-    sid       = "WriteDestinationObjects"
-    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    sid = "WriteDestinationObjects"
+    # Results are tagged with their row counts once complete.
+    actions   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
     resources = [local.destination_objects]
+  }
+
+  statement {
+    sid       = "RemoveStaleRejects"
+    actions   = ["s3:DeleteObject"]
+    resources = [local.rejects_objects]
   }
 
   statement {
