@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: formatting, lints, the Rust unit, property
 # and integration tests (AWS ones against moto's server on 127.0.0.1,
-# started and stopped here), and the offline infrastructure checks.
+# started and stopped here), the offline infrastructure checks, and the
+# arm64 Lambda zip build with its check.
 #   usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,5 +39,20 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 
+step "engine on aarch64 (the Lambda's NEON code path) under qemu"
+if ! command -v qemu-aarch64 >/dev/null || ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+  # Debian's cross compiler and user-mode qemu; CI runs as root.
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user; } >&2
+fi
+rustup target add aarch64-unknown-linux-gnu >&2
+CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+  cargo test --locked --release --target aarch64-unknown-linux-gnu -p sluice-engine
+
 step "infrastructure (terraform fmt, checkov, provider schema, packaging scripts)"
 bash infra/tests/run.sh
+
+step "Lambda package: arm64 zip cross-built with cargo-lambda, checked"
+PATH="$(scripts/venv.sh package):$PATH" scripts/package-zip.sh
+bash infra/tests/check_zip.sh dist/sluice-lambda-arm64.zip

@@ -503,3 +503,35 @@ async fn a_large_object_streams_through_in_bounded_memory() {
     );
     assert!(large < 80 << 20, "peak RSS {} MiB", large >> 20);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn eventbridge_and_sns_events_name_objects_too() {
+    let stack = stack(30).await;
+    let s3 = s3().await;
+    for key in ["in/eb file.csv", "in/sns file.csv"] {
+        let body = ByteStream::from(b"v\n8\n2\n".to_vec());
+        s3.put_object()
+            .bucket(&stack.src)
+            .key(key)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let eventbridge = json!({"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+        "time": "2026-11-21T08:30:00Z", "region": "us-east-1",
+        "detail": {"bucket": {"name": stack.src}, "object": {"key": "in/eb+file.csv", "size": 7}}});
+    let s3_event = json!({"Records": [{"eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": stack.src}, "object": {"key": "in/sns+file.csv"}}}]});
+    let sns = json!({"Records": [{"EventSource": "aws:sns",
+        "Sns": {"Type": "Notification", "Message": s3_event.to_string()}}]});
+    let (child, api) = bootstrap(&stack, vec![eventbridge, sns], &[]);
+    let first = api.answer(Duration::from_secs(30));
+    let second = api.answer(Duration::from_secs(30));
+    let log = stop(child);
+    assert_eq!(first.body, json!({"processed": 1, "skipped": 0}), "{log}");
+    assert_eq!(second.body, json!({"processed": 1, "skipped": 0}), "{log}");
+    for key in ["filtered/in/eb file.csv", "filtered/in/sns file.csv"] {
+        assert_eq!(text(&get(&stack.dst, key).await.body), "v\n8\n", "{key}");
+    }
+}

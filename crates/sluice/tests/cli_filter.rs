@@ -245,3 +245,20 @@ fn writes_into_a_fifo_in_place() {
     assert!(res.status.success(), "{}", text(&res.stderr));
     assert_eq!(reader.join().unwrap(), "a\n9\n");
 }
+
+#[test]
+fn invalid_utf8_in_the_header_is_named_when_a_column_cannot_match() {
+    let mut cmd = sluice();
+    cmd.args(["filter", "--columns", "prix"]);
+    let res = run_with_stdin(cmd, b"id,pr\xefx\n1,9\n");
+    assert!(!res.status.success());
+    let err = text(&res.stderr);
+    assert!(
+        err.contains("line 1: column \"prix\" is not in the header"),
+        "{err}"
+    );
+    assert!(
+        err.contains("header field 2 is not valid UTF-8 at byte 2"),
+        "{err}"
+    );
+}
