@@ -56,3 +56,12 @@ bash infra/tests/run.sh
 step "Lambda package: arm64 zip cross-built with cargo-lambda, checked"
 PATH="$(scripts/venv.sh package):$PATH" scripts/package-zip.sh
 bash infra/tests/check_zip.sh dist/sluice-lambda-arm64.zip
+
+step "the packaged arm64 bootstrap through the Lambda Runtime API, against moto, under qemu"
+pkg="$(mktemp -d)"
+unzip -q dist/sluice-lambda-arm64.zip -d "$pkg"
+printf '#!/bin/sh\nexec qemu-aarch64 -L /usr/aarch64-linux-gnu %s/bootstrap "$@"\n' "$pkg" >"$pkg/run"
+chmod +x "$pkg/run"
+# The memory test is left out: under emulation it would measure qemu.
+SLUICE_TEST_BIN="$pkg/run" cargo test --locked --test integration -- aws_lambda:: --skip large
+rm -rf "$pkg"

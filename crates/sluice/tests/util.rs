@@ -33,9 +33,14 @@ impl Drop for TempDir {
     }
 }
 
-/// The `sluice` binary under test.
+/// The `sluice` binary under test: this build's, or the program named by
+/// `SLUICE_TEST_BIN` (the test script sets it to run the packaged arm64
+/// `bootstrap` under qemu).
 pub fn sluice() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sluice"))
+    match std::env::var_os("SLUICE_TEST_BIN") {
+        Some(bin) => Command::new(bin),
+        None => Command::new(env!("CARGO_BIN_EXE_sluice")),
+    }
 }
 
 /// Runs `cmd` with `stdin` as its standard input.
