@@ -383,6 +383,10 @@ impl Fast {
         }
         if int_digits == 0 && frac_len == 0 {
             return match cell.get(i) {
+                // A quoted cell starting with a letter is text.
+                Some(b'"') if i == 0 && cell.get(1).is_some_and(u8::is_ascii_alphabetic) => {
+                    Some(Verdict::NotNumeric)
+                }
                 Some(b'"' | b' ' | b'\t') => None,
                 _ => Some(Verdict::NotNumeric),
             };
