@@ -5,11 +5,11 @@
 #   docker build --platform linux/arm64 -t sluice:latest .
 #   (push to ECR, then set image_uri in the function module)
 
-FROM rust:1-bookworm AS build
+FROM rust:1.95-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3-pip \
  && rm -rf /var/lib/apt/lists/* \
- && pip3 install --no-cache-dir --break-system-packages cargo-lambda
+ && pip3 install --no-cache-dir --break-system-packages cargo-lambda==1.9.2
 WORKDIR /src
 COPY . .
 RUN cargo lambda build --release --arm64 --bin sluice \
