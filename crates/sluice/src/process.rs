@@ -106,6 +106,16 @@ impl Processor {
                 return Err(e);
             }
         };
+        let c = report.counts;
+        let counts = [
+            ("sluice-rows", c.rows.to_string()),
+            ("sluice-selected", c.selected.to_string()),
+            ("sluice-dropped", c.dropped.to_string()),
+            ("sluice-rejected", c.rejected.to_string()),
+        ];
+        if let Output::S3(writer) = &mut output {
+            writer.add_final_metadata(counts.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        }
         if let Err(e) = output.commit().await {
             rejects.abort().await;
             return Err(e);
@@ -116,14 +126,8 @@ impl Processor {
             // object from an earlier version of this source.
             s3::remove(&self.client, dest, &rejects_key).await?;
         }
-        let c = report.counts;
-        let tags = [
-            ("sluice-rows", c.rows.to_string()),
-            ("sluice-selected", c.selected.to_string()),
-            ("sluice-dropped", c.dropped.to_string()),
-            ("sluice-rejected", c.rejected.to_string()),
-        ];
-        s3::tag(&self.client, dest, &output_key, &tags).await?;
+        // Tags carry the counts on every result, multipart ones included.
+        s3::tag(&self.client, dest, &output_key, &counts).await?;
         Ok(Outcome::Done { output_key, report })
     }
 

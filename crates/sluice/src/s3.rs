@@ -230,6 +230,15 @@ impl Writer {
         Ok(())
     }
 
+    /// Adds user metadata known only at the end (row counts). It reaches
+    /// the object when it is written in one PUT; a multipart upload's
+    /// metadata was fixed when it started.
+    pub fn add_final_metadata(&mut self, entries: impl IntoIterator<Item = (String, String)>) {
+        if self.upload_id.is_none() {
+            self.metadata.extend(entries);
+        }
+    }
+
     /// Makes the object visible, whole.
     pub async fn commit(mut self) -> anyhow::Result<()> {
         if self.upload_id.is_none() {

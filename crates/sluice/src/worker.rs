@@ -3,6 +3,9 @@
 //! and deletes a message only once its results are committed. A failed
 //! message stays in the queue; it returns after its visibility timeout and
 //! the queue's redrive policy moves it to the dead-letter queue in the end.
+//! While an object is processed, its message's visibility is extended at
+//! half the queue's timeout, so a long file is never handed to a second
+//! consumer mid-run.
 
 use crate::events::parse_message_body;
 use crate::log;
@@ -29,7 +32,11 @@ pub async fn run(
         shutdown().await;
         let _ = stop_tx.send(true);
     });
-    log::info("worker started", json!({"queue": queue}));
+    let visibility = visibility_timeout(sqs, queue).await?;
+    log::info(
+        "worker started",
+        json!({"queue": queue, "visibility_timeout_secs": visibility}),
+    );
     loop {
         if *stop.borrow() {
             log::info("worker stopping", json!({"queue": queue}));
@@ -82,10 +89,18 @@ pub async fn run(
                     false
                 }
                 Ok(objects) => {
+                    let receipt = message.receipt_handle().unwrap_or_default();
+                    let heartbeat = tokio::spawn(keep_invisible(
+                        sqs.clone(),
+                        queue.to_string(),
+                        receipt.to_string(),
+                        visibility,
+                    ));
                     let mut ok = true;
                     for object in &objects {
                         ok &= processor.handle(object, &context).await.is_ok();
                     }
+                    heartbeat.abort();
                     ok
                 }
             };
@@ -105,6 +120,48 @@ pub async fn run(
                     );
                 }
             }
+        }
+    }
+}
+
+/// The queue's visibility timeout, in seconds.
+async fn visibility_timeout(sqs: &Client, queue: &str) -> anyhow::Result<i32> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(queue)
+        .attribute_names(QueueAttributeName::VisibilityTimeout)
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{queue}: cannot read the queue: {}",
+                crate::s3::describe(&e)
+            )
+        })?;
+    let value = attrs
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::VisibilityTimeout));
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(30))
+}
+
+/// Extends a message's visibility every half timeout until aborted.
+async fn keep_invisible(sqs: Client, queue: String, receipt: String, visibility: i32) {
+    let period = Duration::from_secs((visibility.max(2) / 2) as u64);
+    loop {
+        tokio::time::sleep(period).await;
+        let result = sqs
+            .change_message_visibility()
+            .queue_url(&queue)
+            .receipt_handle(&receipt)
+            .visibility_timeout(visibility)
+            .send()
+            .await;
+        if let Err(e) = result {
+            log::warn(
+                "could not extend a message's visibility",
+                json!({"queue": queue, "error": crate::s3::describe(&e)}),
+            );
         }
     }
 }

@@ -244,6 +244,9 @@ async fn uploaded_file_with_spaces_is_filtered_into_the_destination() {
     assert_eq!(out.metadata["sluice-source-bucket"], stack.src);
     assert_eq!(out.metadata["sluice-source-key"], "in/my file (1).csv");
     assert!(!out.metadata["sluice-source-etag"].is_empty());
+    // A small result carries its counts in metadata too.
+    assert_eq!(out.metadata["sluice-rows"], "6");
+    assert_eq!(out.metadata["sluice-selected"], "3");
     assert_eq!(tag(&out.tags, "sluice-rows"), "6");
     assert_eq!(tag(&out.tags, "sluice-selected"), "3");
     assert_eq!(tag(&out.tags, "sluice-rejected"), "0");
@@ -403,7 +406,7 @@ fn a_destination_overlapping_the_source_is_refused_at_start_up() {
 }
 
 /// A CSV of about `bytes` bytes with quoted fields.
-fn big_csv(dir: &TempDir, bytes: usize) -> std::path::PathBuf {
+pub fn big_csv(dir: &TempDir, bytes: usize) -> std::path::PathBuf {
     use std::io::Write;
     let path = dir.path().join(format!("big-{bytes}.csv"));
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());

@@ -100,3 +100,74 @@ async fn worker_processes_the_queue_and_keeps_failed_messages() {
     assert_eq!(bodies.len(), 1);
     assert!(bodies[0].contains("vanished.csv"));
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_long_object_keeps_its_message_invisible_until_done() {
+    use crate::aws_lambda::big_csv;
+    use crate::util::TempDir;
+    let stack = stack(2).await;
+    let dir = TempDir::new("heartbeat");
+    let path = big_csv(&dir, 60 << 20);
+    let s3 = s3().await;
+    let body = ByteStream::from_path(&path).await.unwrap();
+    s3.put_object()
+        .bucket(&stack.src)
+        .key("in/long.csv")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let mut cmd = sluice();
+    with_aws(&mut cmd)
+        .args([
+            "worker",
+            "--queue",
+            &stack.queue,
+            "--wait-secs",
+            "1",
+            "--exit-when-empty",
+        ])
+        .args(["--dest-bucket", &stack.dst, "--source-bucket", &stack.src])
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // While the worker runs, nobody else may receive the message.
+    let sqs = sqs().await;
+    let started = std::time::Instant::now();
+    let mut stolen = 0;
+    let waiter = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
+    // First let the worker take the message.
+    while queue_depth(&stack.queue).await != ("0".to_string(), "1".to_string())
+        && !waiter.is_finished()
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    while !waiter.is_finished() {
+        let resp = sqs
+            .receive_message()
+            .queue_url(&stack.queue)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for m in resp.messages() {
+            if m.body().unwrap_or_default().contains("long.csv") {
+                stolen += 1;
+            }
+        }
+    }
+    let out = waiter.await.unwrap();
+    let log = text(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        started.elapsed() > Duration::from_secs(5),
+        "processing must outlast the 2 s timeout for this test to mean anything"
+    );
+    assert_eq!(
+        stolen, 0,
+        "the message was handed out again mid-run:\n{log}"
+    );
+    assert_eq!(
+        queue_depth(&stack.queue).await,
+        ("0".to_string(), "0".to_string())
+    );
+}
