@@ -420,7 +420,7 @@ impl<J: Job> Pass<'_, J> {
         if inside_carry != 0 {
             return Err(self.scanner.error(ErrorKind::UnclosedQuote));
         }
-        self.end_row(buf.len(), buf.len())?;
+        self.end_row(buf.len(), buf.len());
         Ok(buf.len())
     }
 
@@ -506,7 +506,7 @@ impl<J: Job> Pass<'_, J> {
         }
         match line_end(self.buf, p, self.eof) {
             Some(end) => {
-                self.end_row(p, end)?;
+                self.end_row(p, end);
                 Ok(Step::Done)
             }
             None => Ok(Step::Incomplete),
@@ -514,7 +514,7 @@ impl<J: Job> Pass<'_, J> {
     }
 
     /// The row ends: its last field ends at `p`, its bytes at `end`.
-    fn end_row(&mut self, p: usize, end: usize) -> Result<(), Error> {
+    fn end_row(&mut self, p: usize, end: usize) {
         let delims = self.field + self.skipped_delims;
         let blank = delims == 0 && p == self.field_start;
         if !blank {
@@ -533,7 +533,6 @@ impl<J: Job> Pass<'_, J> {
         self.skipped_delims = 0;
         self.skipping = self.wanted == 0;
         self.quoted_lf = 0;
-        Ok(())
     }
 
     /// Hands the finished row to the job and accounts for it.
@@ -571,7 +570,7 @@ impl<J: Job> Pass<'_, J> {
                     return Err(self.scanner.error(ErrorKind::UnclosedQuote));
                 }
                 FieldEnd::End { .. } if self.eof => {
-                    self.end_row(self.buf.len(), self.buf.len())?;
+                    self.end_row(self.buf.len(), self.buf.len());
                     return Ok(Step::Done);
                 }
                 FieldEnd::End { .. } => return Ok(Step::Incomplete),

@@ -145,6 +145,17 @@ impl Output {
         result.with_context(|| format!("{}: write failed", self.name()))
     }
 
+    /// Adds metadata known only at the end (row counts) to an output that
+    /// keeps metadata: an S3 object written in one PUT. Others ignore it.
+    pub fn add_final_metadata(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'static str, String)>,
+    ) {
+        if let Output::S3(w) = self {
+            w.add_final_metadata(entries.into_iter().map(|(k, v)| (k.to_string(), v)));
+        }
+    }
+
     /// Makes everything written visible under the final name.
     pub async fn commit(self) -> anyhow::Result<()> {
         match self {

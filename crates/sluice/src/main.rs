@@ -130,8 +130,8 @@ async fn filter(args: FilterArgs) -> anyhow::Result<()> {
         None
     };
     let mut input = open_input(&input_at, client.as_ref()).await?;
-    let mut output = open_output(&output_at, client.as_ref())?;
-    let mut rejects = match &args.rejects {
+    let output = open_output(&output_at, client.as_ref())?;
+    let rejects = match &args.rejects {
         Some(r) => Rejects::To(open_output(&Location::parse(r)?, client.as_ref())?),
         None => Rejects::Sample(Vec::new()),
     };
@@ -139,26 +139,19 @@ async fn filter(args: FilterArgs) -> anyhow::Result<()> {
         dialect: args.csv.dialect(),
         kind: run::JobKind::Filter(options),
     };
-    let report = match spec.run(&mut input, &mut output, &mut rejects).await {
-        Ok(report) => report,
-        Err(e) => {
-            output.abort().await;
-            rejects.abort().await;
-            return Err(e);
-        }
-    };
-    output.commit().await?;
+    // A rejects file asked for by name is written even when empty, so no
+    // stale one remains.
+    let (report, sample) = spec
+        .run_to_commit(&mut input, output, rejects, true)
+        .await?;
     if !args.quiet {
         eprintln!("sluice filter: {}: {report}", input.name());
-    }
-    if let Rejects::Sample(sample) = &rejects {
-        if !sample.is_empty() && !args.quiet {
+        if !sample.is_empty() {
             eprintln!("sluice filter: rejected rows (keep them all with --rejects FILE):");
-            eprint!("{}", String::from_utf8_lossy(sample));
+            eprint!("{}", String::from_utf8_lossy(&sample));
         }
     }
-    // Asked for by name: written even when empty, so no stale file remains.
-    rejects.finish(report.counts.rejected, true).await
+    Ok(())
 }
 
 async fn open_input(at: &Location, client: Option<&aws_sdk_s3::Client>) -> anyhow::Result<Input> {

@@ -6,7 +6,7 @@ use crate::events::ObjectEvent;
 use crate::io::{Input, Output};
 use crate::log;
 use crate::route::{Decision, Route};
-use crate::run::{JobSpec, Rejects, Report};
+use crate::run::{count_entries, JobSpec, Rejects, Report};
 use crate::s3;
 use serde_json::json;
 use std::collections::HashMap;
@@ -85,49 +85,36 @@ impl Processor {
         }
         let metadata = self.metadata(ev, &reader);
         let dest = &self.route.dest_bucket;
-        let mut output = Output::S3(s3::Writer::new(
+        let output = Output::S3(s3::Writer::new(
             &self.client,
             dest,
             &output_key,
             metadata.clone(),
         ));
-        let mut rejects = Rejects::To(Output::S3(s3::Writer::new(
+        let rejects = Rejects::To(Output::S3(s3::Writer::new(
             &self.client,
             dest,
             &rejects_key,
             metadata,
         )));
         let mut input = Input::S3(reader);
-        let report = match self.spec.run(&mut input, &mut output, &mut rejects).await {
-            Ok(report) => report,
-            Err(e) => {
-                output.abort().await;
-                rejects.abort().await;
-                return Err(e);
-            }
-        };
-        let c = report.counts;
-        let counts = [
-            ("sluice-rows", c.rows.to_string()),
-            ("sluice-selected", c.selected.to_string()),
-            ("sluice-dropped", c.dropped.to_string()),
-            ("sluice-rejected", c.rejected.to_string()),
-        ];
-        if let Output::S3(writer) = &mut output {
-            writer.add_final_metadata(counts.iter().map(|(k, v)| (k.to_string(), v.clone())));
-        }
-        if let Err(e) = output.commit().await {
-            rejects.abort().await;
-            return Err(e);
-        }
-        rejects.finish(report.counts.rejected, false).await?;
+        let (report, _) = self
+            .spec
+            .run_to_commit(&mut input, output, rejects, false)
+            .await?;
         if report.counts.rejected == 0 {
             // A rerun must leave the state a first run leaves: no rejects
             // object from an earlier version of this source.
             s3::remove(&self.client, dest, &rejects_key).await?;
         }
         // Tags carry the counts on every result, multipart ones included.
-        s3::tag(&self.client, dest, &output_key, &counts).await?;
+        s3::tag(
+            &self.client,
+            dest,
+            &output_key,
+            &count_entries(&report.counts),
+        )
+        .await?;
         Ok(Outcome::Done { output_key, report })
     }
 

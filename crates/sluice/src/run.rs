@@ -27,8 +27,42 @@ impl JobSpec {
         }
     }
 
+    /// Runs the job over `input` and commits its results: the output
+    /// (with the row counts as metadata where the output keeps metadata),
+    /// then the rejects — written when there are any, or always with
+    /// `keep_empty_rejects`. On any failure both are discarded, so a run
+    /// leaves all of its results or none. Returns the report (its seconds
+    /// include the commit) and the rejects kept for display, if any.
+    pub async fn run_to_commit(
+        &self,
+        input: &mut Input,
+        mut output: Output,
+        mut rejects: Rejects,
+        keep_empty_rejects: bool,
+    ) -> anyhow::Result<(Report, Vec<u8>)> {
+        let started = Instant::now();
+        let mut report = match self.run(input, &mut output, &mut rejects).await {
+            Ok(report) => report,
+            Err(e) => {
+                output.abort().await;
+                rejects.abort().await;
+                return Err(e);
+            }
+        };
+        output.add_final_metadata(count_entries(&report.counts));
+        if let Err(e) = output.commit().await {
+            rejects.abort().await;
+            return Err(e);
+        }
+        let sample = rejects
+            .finish(report.counts.rejected, keep_empty_rejects)
+            .await?;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok((report, sample))
+    }
+
     /// Runs the job over `input`. Nothing is committed here.
-    pub async fn run(
+    async fn run(
         &self,
         input: &mut Input,
         output: &mut Output,
@@ -41,6 +75,17 @@ impl JobSpec {
             }
         }
     }
+}
+
+/// The row counts as result metadata or tags: `sluice-rows`,
+/// `sluice-selected`, `sluice-dropped`, `sluice-rejected`.
+pub fn count_entries(c: &Counts) -> [(&'static str, String); 4] {
+    [
+        ("sluice-rows", c.rows.to_string()),
+        ("sluice-selected", c.selected.to_string()),
+        ("sluice-dropped", c.dropped.to_string()),
+        ("sluice-rejected", c.rejected.to_string()),
+    ]
 }
 
 /// What a run did, for the summary line and the logs.
@@ -76,20 +121,23 @@ const SAMPLE_BYTES: usize = 4096;
 
 impl Rejects {
     /// Commits the rejects output when there were rejected rows (or
-    /// always, with `keep_empty`), discards it otherwise.
-    pub async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<()> {
+    /// always, with `keep_empty`), discards it otherwise; returns the
+    /// sample when the rejects were only sampled.
+    async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
         match self {
-            Rejects::To(out) if rejected > 0 || keep_empty => out.commit().await,
+            Rejects::To(out) if rejected > 0 || keep_empty => {
+                out.commit().await.map(|()| Vec::new())
+            }
             Rejects::To(out) => {
                 out.abort().await;
-                Ok(())
+                Ok(Vec::new())
             }
-            Rejects::Sample(_) => Ok(()),
+            Rejects::Sample(sample) => Ok(sample),
         }
     }
 
     /// Discards the rejects output.
-    pub async fn abort(self) {
+    async fn abort(self) {
         if let Rejects::To(out) = self {
             out.abort().await;
         }

@@ -110,24 +110,16 @@ async fn run_one(
     spec: &JobSpec,
 ) -> anyhow::Result<crate::run::Report> {
     let mut input = Input::open(Some(path))?;
-    let mut output = Output::create(Some(output_path))?;
-    let mut rejects = Rejects::To(Output::create(Some(rejects_path))?);
-    match spec.run(&mut input, &mut output, &mut rejects).await {
-        Ok(report) => {
-            output.commit().await?;
-            rejects.finish(report.counts.rejected, false).await?;
-            if report.counts.rejected == 0 && rejects_path.exists() {
-                // Left by an earlier version of this file.
-                std::fs::remove_file(rejects_path)?;
-            }
-            Ok(report)
-        }
-        Err(e) => {
-            output.abort().await;
-            rejects.abort().await;
-            Err(e)
-        }
+    let output = Output::create(Some(output_path))?;
+    let rejects = Rejects::To(Output::create(Some(rejects_path))?);
+    let (report, _) = spec
+        .run_to_commit(&mut input, output, rejects, false)
+        .await?;
+    if report.counts.rejected == 0 && rejects_path.exists() {
+        // Left by an earlier version of this file.
+        std::fs::remove_file(rejects_path)?;
     }
+    Ok(report)
 }
 
 /// Lists the files under `dir` ending with `suffix`, leaving out the output
