@@ -1,10 +1,28 @@
 //! The queue worker against moto's S3 and SQS.
 
-use crate::aws_lambda::stack;
-use crate::util::{s3, sluice, sqs, text, with_aws};
+use crate::aws_lambda::{stack, Stack};
+use crate::util::{put, s3, sluice, sqs, text, with_aws};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_sqs::types::QueueAttributeName;
+use std::process::Command;
 use std::time::Duration;
+
+/// `sluice worker` draining the stack's queue into its destination.
+fn worker(stack: &Stack, extra: &[&str]) -> Command {
+    let mut cmd = sluice();
+    with_aws(&mut cmd)
+        .args([
+            "worker",
+            "--queue",
+            &stack.queue,
+            "--wait-secs",
+            "1",
+            "--exit-when-empty",
+        ])
+        .args(["--dest-bucket", &stack.dst, "--source-bucket", &stack.src])
+        .args(extra);
+    cmd
+}
 
 async fn queue_depth(queue: &str) -> (String, String) {
     let attrs = sqs()
@@ -33,14 +51,7 @@ async fn worker_processes_the_queue_and_keeps_failed_messages() {
         "in/vanished.csv",
         "in/skip.txt",
     ] {
-        let body = ByteStream::from(b"n\n5\n4\n".to_vec());
-        s3.put_object()
-            .bucket(&stack.src)
-            .key(key)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        put(&stack.src, key, b"n\n5\n4\n").await;
     }
     s3.delete_object()
         .bucket(&stack.src)
@@ -48,25 +59,7 @@ async fn worker_processes_the_queue_and_keeps_failed_messages() {
         .send()
         .await
         .unwrap();
-    let mut cmd = sluice();
-    with_aws(&mut cmd)
-        .args([
-            "worker",
-            "--queue",
-            &stack.queue,
-            "--wait-secs",
-            "1",
-            "--exit-when-empty",
-        ])
-        .args([
-            "--dest-bucket",
-            &stack.dst,
-            "--dest-prefix",
-            "out/",
-            "--source-bucket",
-            &stack.src,
-        ]);
-    let out = cmd.output().unwrap();
+    let out = worker(&stack, &["--dest-prefix", "out/"]).output().unwrap();
     let log = text(&out.stderr);
     assert!(out.status.success(), "{log}");
     for key in ["out/in/one.csv", "out/in/two words.csv"] {
@@ -117,19 +110,10 @@ async fn a_long_object_keeps_its_message_invisible_until_done() {
         .send()
         .await
         .unwrap();
-    let mut cmd = sluice();
-    with_aws(&mut cmd)
-        .args([
-            "worker",
-            "--queue",
-            &stack.queue,
-            "--wait-secs",
-            "1",
-            "--exit-when-empty",
-        ])
-        .args(["--dest-bucket", &stack.dst, "--source-bucket", &stack.src])
-        .stderr(std::process::Stdio::piped());
-    let child = cmd.spawn().unwrap();
+    let child = worker(&stack, &[])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     // While the worker runs, nobody else may receive the message.
     let sqs = sqs().await;
     let started = std::time::Instant::now();

@@ -1,6 +1,6 @@
 //! `sluice filter` on files, stdin and stdout.
 
-use crate::util::{run_with_stdin, sluice, text, TempDir};
+use crate::util::{filter_stdin, sluice, text, TempDir};
 
 const MESSY: &str = "id,name,score,weight\r\n\
 1,\"Widget, \"\"large\"\"\",4.70,3\r\n\
@@ -35,9 +35,7 @@ fn keeps_header_and_rows_byte_for_byte() {
 
 #[test]
 fn reads_stdin_and_writes_stdout() {
-    let mut cmd = sluice();
-    cmd.args(["filter", "--threshold", "1"]);
-    let res = run_with_stdin(cmd, b"a\n0.5\n2\n1.0\n1.01\n");
+    let res = filter_stdin(&["--threshold", "1"], b"a\n0.5\n2\n1.0\n1.01\n");
     assert!(res.status.success());
     assert_eq!(text(&res.stdout), "a\n2\n1.01\n");
 }
@@ -68,9 +66,7 @@ fn columns_by_name_and_index() {
 
 #[test]
 fn unknown_column_is_an_error_listing_the_header() {
-    let mut cmd = sluice();
-    cmd.args(["filter", "--columns", "price"]);
-    let res = run_with_stdin(cmd, b"id,cost\n1,9\n");
+    let res = filter_stdin(&["--columns", "price"], b"id,cost\n1,9\n");
     assert!(!res.status.success());
     let err = text(&res.stderr);
     assert!(
@@ -82,39 +78,33 @@ fn unknown_column_is_an_error_listing_the_header() {
 
 #[test]
 fn all_requires_every_numeric_value_and_at_least_one() {
-    let mut cmd = sluice();
-    cmd.args(["filter", "--all"]);
-    let res = run_with_stdin(cmd, b"a,b\n5,6\n5,1\nx,9\nx,y\n");
+    let res = filter_stdin(&["--all"], b"a,b\n5,6\n5,1\nx,9\nx,y\n");
     assert_eq!(text(&res.stdout), "a,b\n5,6\nx,9\n");
 }
 
 #[test]
 fn no_header_semicolons_and_negative_threshold() {
-    let mut cmd = sluice();
-    cmd.args([
-        "filter",
-        "--no-header",
-        "--delimiter",
-        ";",
-        "--threshold",
-        "-1",
-        "--columns",
-        "2",
-    ]);
-    let res = run_with_stdin(cmd, b"a;-0.5\nb;-1\nc;-1.5\n");
+    let res = filter_stdin(
+        &[
+            "--no-header",
+            "--delimiter",
+            ";",
+            "--threshold",
+            "-1",
+            "--columns",
+            "2",
+        ],
+        b"a;-0.5\nb;-1\nc;-1.5\n",
+    );
     assert!(res.status.success(), "{}", text(&res.stderr));
     assert_eq!(text(&res.stdout), "a;-0.5\n");
-    let mut cmd = sluice();
-    cmd.args(["filter", "--no-header", "--columns", "name"]);
-    let res = run_with_stdin(cmd, b"1\n");
+    let res = filter_stdin(&["--no-header", "--columns", "name"], b"1\n");
     assert!(text(&res.stderr).contains("1-based indices"));
 }
 
 #[test]
 fn tab_delimiter() {
-    let mut cmd = sluice();
-    cmd.args(["filter", "--delimiter", "tab"]);
-    let res = run_with_stdin(cmd, b"a\tb\n1,5\t2\n9\t1\n");
+    let res = filter_stdin(&["--delimiter", "tab"], b"a\tb\n1,5\t2\n9\t1\n");
     assert_eq!(text(&res.stdout), "a\tb\n9\t1\n");
 }
 
@@ -178,19 +168,10 @@ fn rejected_rows_are_counted_and_written_with_reasons() {
 
 #[test]
 fn empty_and_header_only_inputs() {
-    let res = run_with_stdin(
-        {
-            let mut c = sluice();
-            c.arg("filter");
-            c
-        },
-        b"",
-    );
+    let res = filter_stdin(&[], b"");
     assert!(res.status.success());
     assert!(res.stdout.is_empty());
-    let mut cmd = sluice();
-    cmd.args(["filter", "--columns", "b"]);
-    let res = run_with_stdin(cmd, b"a,b");
+    let res = filter_stdin(&["--columns", "b"], b"a,b");
     assert!(res.status.success(), "{}", text(&res.stderr));
     assert_eq!(text(&res.stdout), "a,b");
 }
@@ -248,9 +229,7 @@ fn writes_into_a_fifo_in_place() {
 
 #[test]
 fn invalid_utf8_in_the_header_is_named_when_a_column_cannot_match() {
-    let mut cmd = sluice();
-    cmd.args(["filter", "--columns", "prix"]);
-    let res = run_with_stdin(cmd, b"id,pr\xefx\n1,9\n");
+    let res = filter_stdin(&["--columns", "prix"], b"id,pr\xefx\n1,9\n");
     assert!(!res.status.success());
     let err = text(&res.stderr);
     assert!(

@@ -43,9 +43,11 @@ pub fn sluice() -> Command {
     }
 }
 
-/// Runs `cmd` with `stdin` as its standard input.
-pub fn run_with_stdin(mut cmd: Command, stdin: &[u8]) -> Output {
-    let mut child = cmd
+/// Runs `sluice filter ARGS` with `stdin` as its standard input.
+pub fn filter_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = sluice()
+        .arg("filter")
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -129,4 +131,34 @@ pub fn peak_rss(pid: u32) -> u64 {
     let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
     let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
     kb * 1024
+}
+
+/// Writes an object.
+pub async fn put(bucket: &str, key: &str, body: &[u8]) {
+    let body = aws_sdk_s3::primitives::ByteStream::from(body.to_vec());
+    s3().await
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Asserts the object was uploaded in parts: a multipart ETag ends in `-<parts>`.
+pub async fn assert_multipart(bucket: &str, key: &str) {
+    let head = s3()
+        .await
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        head.e_tag().unwrap_or_default().contains('-'),
+        "{bucket}/{key} was written in one part: {:?}",
+        head.e_tag()
+    );
 }

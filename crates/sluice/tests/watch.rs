@@ -1,7 +1,21 @@
 //! `sluice watch`: a local folder used like a bucket.
 
 use crate::util::{sluice, text, TempDir};
+use std::path::Path;
+use std::process::Output;
 use std::time::{Duration, Instant};
+
+/// `sluice watch DIR -o OUT --once`.
+fn watch_once(dir: &Path, out: &Path) -> Output {
+    sluice()
+        .arg("watch")
+        .arg(dir)
+        .arg("-o")
+        .arg(out)
+        .arg("--once")
+        .output()
+        .unwrap()
+}
 
 #[test]
 fn once_processes_what_is_there_with_rejects_beside() {
@@ -12,14 +26,7 @@ fn once_processes_what_is_there_with_rejects_beside() {
     std::fs::write(inbox.join("sub/b c.csv"), "v,w\n1,8\nx\n").unwrap();
     std::fs::write(inbox.join("ignored.txt"), "v\n9\n").unwrap();
     let outbox = inbox.join("outbox"); // inside the watched folder: left out of the scan
-    let out = sluice()
-        .arg("watch")
-        .arg(&inbox)
-        .arg("-o")
-        .arg(&outbox)
-        .arg("--once")
-        .output()
-        .unwrap();
+    let out = watch_once(&inbox, &outbox);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         std::fs::read_to_string(outbox.join("a.csv")).unwrap(),
@@ -36,14 +43,7 @@ fn once_processes_what_is_there_with_rejects_beside() {
     assert!(!outbox.join("_rejects/a.csv").exists());
     assert!(!outbox.join("ignored.txt").exists());
     // A second pass over the same folder finds its own results left out.
-    let again = sluice()
-        .arg("watch")
-        .arg(&inbox)
-        .arg("-o")
-        .arg(&outbox)
-        .arg("--once")
-        .output()
-        .unwrap();
+    let again = watch_once(&inbox, &outbox);
     assert!(again.status.success());
     assert!(!outbox.join("outbox").exists());
 }
@@ -71,14 +71,7 @@ fn a_failed_file_fails_the_pass_and_commits_nothing_for_it() {
     std::fs::write(inbox.join("bad.csv"), "v\n\"open\n").unwrap();
     std::fs::write(inbox.join("good.csv"), "v\n7\n").unwrap();
     let outbox = dir.path().join("out");
-    let out = sluice()
-        .arg("watch")
-        .arg(&inbox)
-        .arg("-o")
-        .arg(&outbox)
-        .arg("--once")
-        .output()
-        .unwrap();
+    let out = watch_once(&inbox, &outbox);
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("line 2"),
