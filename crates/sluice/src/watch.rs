@@ -18,7 +18,9 @@ use std::time::{Duration, Instant, SystemTime};
 type Stamp = (u64, Option<SystemTime>);
 
 pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
-    let dir = absolute(&args.dir)?;
+    let dir = absolute(&args.dir).map_err(|e| {
+        anyhow::anyhow!("{e}: the folder to watch (sluice watch DIR -o OUTPUT_DIR) must exist")
+    })?;
     anyhow::ensure!(dir.is_dir(), "{}: not a folder", args.dir.display());
     std::fs::create_dir_all(&args.output)
         .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", args.output.display()))?;
