@@ -53,7 +53,15 @@ pub fn filter_stdin(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A run refused at argument parsing exits without reading its input:
+    // a broken pipe here is that, and its status and stderr tell the rest.
+    if let Err(e) = child.stdin.take().unwrap().write_all(stdin) {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing stdin: {e}"
+        );
+    }
     child.wait_with_output().unwrap()
 }
 
