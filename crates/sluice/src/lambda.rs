@@ -7,7 +7,7 @@
 
 use crate::events::{parse_invocation, Batch};
 use crate::log;
-use crate::process::{Outcome, Processor};
+use crate::process::{Processor, Tally};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -36,15 +36,14 @@ async fn handle(
         );
         e
     })?;
-    let tally = run_batch(processor, &batch, &context).await;
+    let (tally, failed_ids) = run_batch(processor, &batch, &context).await;
     log::info(
         "invocation done",
         json!({"request_id": event.context.request_id, "processed": tally.processed,
                "skipped": tally.skipped, "failed": tally.failed}),
     );
     if batch.from_sqs {
-        let failures: Vec<Value> = tally
-            .failed_ids
+        let failures: Vec<Value> = failed_ids
             .iter()
             .map(|id| json!({"itemIdentifier": id}))
             .collect();
@@ -56,48 +55,17 @@ async fn handle(
     Ok(json!({"processed": tally.processed, "skipped": tally.skipped}))
 }
 
-#[derive(Default)]
-struct Tally {
-    processed: usize,
-    skipped: usize,
-    failed: usize,
-    failed_ids: Vec<String>,
-}
-
-/// Processes every object of every item; one failure stops nothing else.
-async fn run_batch(processor: &Processor, batch: &Batch, context: &Value) -> Tally {
-    let mut tally = Tally::default();
+/// Processes every item; the ids of the items to retry come back with the
+/// tally.
+async fn run_batch(processor: &Processor, batch: &Batch, context: &Value) -> (Tally, Vec<String>) {
+    let mut total = Tally::default();
+    let mut failed_ids = Vec::new();
     for item in &batch.items {
-        let mut item_ok = true;
-        match &item.objects {
-            Err(e) => {
-                log::error(
-                    "unreadable message",
-                    json!({"message_id": item.id, "error": e}),
-                );
-                tally.failed += 1;
-                item_ok = false;
-            }
-            Ok(objects) => {
-                let mut ctx = context.clone();
-                if let (Some(id), Some(obj)) = (&item.id, ctx.as_object_mut()) {
-                    obj.insert("message_id".into(), id.clone().into());
-                }
-                for object in objects {
-                    match processor.handle(object, &ctx).await {
-                        Ok(Outcome::Done { .. }) => tally.processed += 1,
-                        Ok(Outcome::Skipped(_)) => tally.skipped += 1,
-                        Err(_) => {
-                            tally.failed += 1;
-                            item_ok = false;
-                        }
-                    }
-                }
-            }
+        let tally = processor.handle_item(item, context).await;
+        if let (true, Some(id)) = (tally.failed > 0, &item.id) {
+            failed_ids.push(id.clone());
         }
-        if let (false, Some(id)) = (item_ok, &item.id) {
-            tally.failed_ids.push(id.clone());
-        }
+        total.add(tally);
     }
-    tally
+    (total, failed_ids)
 }

@@ -2,7 +2,7 @@
 //! the result (and any rejects) or nothing at all. Shared by the Lambda
 //! handler and the queue worker.
 
-use crate::events::ObjectEvent;
+use crate::events::{Item, ObjectEvent};
 use crate::io::{Input, Output};
 use crate::log;
 use crate::route::{Decision, Route};
@@ -26,7 +26,52 @@ pub enum Outcome {
     Skipped(String),
 }
 
+/// What the objects of one or more items became.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub processed: usize,
+    pub skipped: usize,
+    /// Objects that failed, and messages that could not be read.
+    pub failed: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, other: Tally) {
+        self.processed += other.processed;
+        self.skipped += other.skipped;
+        self.failed += other.failed;
+    }
+}
+
 impl Processor {
+    /// Processes every object of one item — a queue message, or a whole
+    /// direct event — logging each; one failure stops nothing else. A
+    /// tally with failures means the item must be retried.
+    pub async fn handle_item(&self, item: &Item, context: &serde_json::Value) -> Tally {
+        let mut tally = Tally::default();
+        let mut context = context.clone();
+        if let (Some(id), Some(obj)) = (&item.id, context.as_object_mut()) {
+            obj.insert("message_id".into(), id.clone().into());
+        }
+        let objects = match &item.objects {
+            Ok(objects) => objects,
+            Err(e) => {
+                merge(&mut context, &json!({"error": e}));
+                log::error("unreadable message; left for retry", context);
+                tally.failed += 1;
+                return tally;
+            }
+        };
+        for object in objects {
+            match self.handle(object, &context).await {
+                Ok(Outcome::Done { .. }) => tally.processed += 1,
+                Ok(Outcome::Skipped(_)) => tally.skipped += 1,
+                Err(_) => tally.failed += 1,
+            }
+        }
+        tally
+    }
+
     /// Processes one event and logs what happened, with `context` fields
     /// (such as the request id) on every line.
     pub async fn handle(

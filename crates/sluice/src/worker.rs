@@ -3,15 +3,18 @@
 //! and deletes a message only once its results are committed. A failed
 //! message stays in the queue; it returns after its visibility timeout and
 //! the queue's redrive policy moves it to the dead-letter queue in the end.
-//! While an object is processed, its message's visibility is extended at
-//! half the queue's timeout, so a long file is never handed to a second
-//! consumer mid-run.
+//! Every received message's visibility is extended at half the queue's
+//! timeout until that message is done — the one being processed and those
+//! waiting their turn — so a long file never sends work to a second
+//! consumer. On SIGINT/SIGTERM the current message is finished and the
+//! received ones not yet started are handed back at once.
 
-use crate::events::parse_message_body;
+use crate::events::{parse_message_body, Item};
 use crate::log;
 use crate::process::Processor;
 use aws_sdk_sqs::Client;
 use serde_json::json;
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Receive errors in a row before the worker gives up.
@@ -77,48 +80,59 @@ pub async fn run(
             log::info("queue is empty; worker exiting", json!({"queue": queue}));
             return Ok(());
         }
-        for message in messages {
-            let id = message.message_id.clone().unwrap_or_default();
-            let context = json!({"message_id": id});
-            let ok = match parse_message_body(message.body().unwrap_or_default()) {
-                Err(e) => {
-                    log::error(
-                        "unreadable message; left for the redrive policy",
-                        json!({"message_id": id, "error": e}),
-                    );
-                    false
-                }
-                Ok(objects) => {
-                    let receipt = message.receipt_handle().unwrap_or_default();
-                    let heartbeat = tokio::spawn(keep_invisible(
-                        sqs.clone(),
-                        queue.to_string(),
-                        receipt.to_string(),
-                        visibility,
-                    ));
-                    let mut ok = true;
-                    for object in &objects {
-                        ok &= processor.handle(object, &context).await.is_ok();
-                    }
-                    heartbeat.abort();
-                    ok
-                }
-            };
-            if ok {
-                let receipt = message.receipt_handle().unwrap_or_default();
-                if let Err(e) = sqs
-                    .delete_message()
+        let items: Vec<Item> = messages
+            .iter()
+            .map(|m| Item {
+                id: m.message_id.clone(),
+                objects: parse_message_body(m.body().unwrap_or_default()),
+            })
+            .collect();
+        // Every received message stays invisible until it is done, not
+        // only the one being processed: the others are waiting their turn.
+        let mut heartbeats: VecDeque<_> = messages
+            .iter()
+            .map(|m| {
+                let receipt = m.receipt_handle().unwrap_or_default().to_string();
+                tokio::spawn(keep_invisible(
+                    sqs.clone(),
+                    queue.to_string(),
+                    receipt,
+                    visibility,
+                ))
+            })
+            .collect();
+        for (message, item) in messages.iter().zip(&items) {
+            let heartbeat = heartbeats.pop_front().expect("one heartbeat per message");
+            let receipt = message.receipt_handle().unwrap_or_default();
+            if *stop.borrow() {
+                // Not started: hand it back for another consumer now.
+                heartbeat.abort();
+                let _ = sqs
+                    .change_message_visibility()
                     .queue_url(queue)
                     .receipt_handle(receipt)
+                    .visibility_timeout(0)
                     .send()
-                    .await
-                {
-                    // The results are committed; a redelivery rewrites the same objects.
-                    log::warn(
-                        "could not delete a processed message",
-                        json!({"message_id": id, "error": crate::s3::describe(&e)}),
-                    );
-                }
+                    .await;
+                continue;
+            }
+            let tally = processor.handle_item(item, &json!({})).await;
+            heartbeat.abort();
+            if tally.failed > 0 {
+                continue; // left for its visibility timeout and the redrive policy
+            }
+            if let Err(e) = sqs
+                .delete_message()
+                .queue_url(queue)
+                .receipt_handle(receipt)
+                .send()
+                .await
+            {
+                // The results are committed; a redelivery rewrites the same objects.
+                log::warn(
+                    "could not delete a processed message",
+                    json!({"message_id": item.id, "error": crate::s3::describe(&e)}),
+                );
             }
         }
     }

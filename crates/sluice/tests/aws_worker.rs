@@ -95,7 +95,7 @@ async fn worker_processes_the_queue_and_keeps_failed_messages() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn a_long_object_keeps_its_message_invisible_until_done() {
+async fn received_messages_stay_invisible_until_done() {
     use crate::aws_lambda::big_csv;
     use crate::util::TempDir;
     let stack = stack(2).await;
@@ -110,17 +110,19 @@ async fn a_long_object_keeps_its_message_invisible_until_done() {
         .send()
         .await
         .unwrap();
+    // Received in the same batch, it waits while the long one runs.
+    put(&stack.src, "in/short.csv", b"v\n9\n").await;
     let child = worker(&stack, &[])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // While the worker runs, nobody else may receive the message.
+    // While the worker runs, nobody else may receive either message.
     let sqs = sqs().await;
     let started = std::time::Instant::now();
     let mut stolen = 0;
     let waiter = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
-    // First let the worker take the message.
-    while queue_depth(&stack.queue).await != ("0".to_string(), "1".to_string())
+    // First let the worker take both messages.
+    while queue_depth(&stack.queue).await != ("0".to_string(), "2".to_string())
         && !waiter.is_finished()
     {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -134,7 +136,8 @@ async fn a_long_object_keeps_its_message_invisible_until_done() {
             .await
             .unwrap();
         for m in resp.messages() {
-            if m.body().unwrap_or_default().contains("long.csv") {
+            let body = m.body().unwrap_or_default();
+            if body.contains("long.csv") || body.contains("short.csv") {
                 stolen += 1;
             }
         }
@@ -146,12 +149,20 @@ async fn a_long_object_keeps_its_message_invisible_until_done() {
         started.elapsed() > Duration::from_secs(5),
         "processing must outlast the 2 s timeout for this test to mean anything"
     );
-    assert_eq!(
-        stolen, 0,
-        "the message was handed out again mid-run:\n{log}"
-    );
+    assert_eq!(stolen, 0, "a message was handed out again mid-run:\n{log}");
     assert_eq!(
         queue_depth(&stack.queue).await,
         ("0".to_string(), "0".to_string())
+    );
+    let short = s3
+        .get_object()
+        .bucket(&stack.dst)
+        .key("in/short.csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        &short.body.collect().await.unwrap().into_bytes()[..],
+        b"v\n9\n"
     );
 }
