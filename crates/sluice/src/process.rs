@@ -6,7 +6,7 @@ use crate::events::{Item, ObjectEvent};
 use crate::io::{Input, Output};
 use crate::log;
 use crate::route::{Decision, Route};
-use crate::run::{count_entries, JobSpec, Rejects, Report};
+use crate::run::{count_entries, JobKind, JobSpec, Rejects, Report};
 use crate::s3;
 use serde_json::json;
 use std::collections::HashMap;
@@ -22,7 +22,13 @@ pub struct Processor {
 /// What became of one event.
 #[derive(Debug)]
 pub enum Outcome {
-    Done { output_key: String, report: Report },
+    /// Processed: where the results went (for the log), the run's report,
+    /// and job-specific fields for the log line (a JSON object, or null).
+    Done {
+        output: String,
+        report: Report,
+        extra: serde_json::Value,
+    },
     Skipped(String),
 }
 
@@ -86,11 +92,16 @@ impl Processor {
         let result = self.process(ev).await;
         let ms = started.elapsed().as_millis() as u64;
         match &result {
-            Ok(Outcome::Done { output_key, report }) => {
+            Ok(Outcome::Done {
+                output,
+                report,
+                extra,
+            }) => {
                 let c = report.counts;
+                merge(&mut fields, extra);
                 merge(
                     &mut fields,
-                    &json!({"output": s3::url(&self.route.dest_bucket, output_key), "rows": c.rows,
+                    &json!({"output": output, "rows": c.rows,
                         "selected": c.selected, "dropped": c.dropped, "rejected": c.rejected,
                         "bytes_in": report.bytes_in, "bytes_out": report.bytes_out, "duration_ms": ms}),
                 );
@@ -119,6 +130,19 @@ impl Processor {
                 rejects_key,
             } => (output_key, rejects_key),
         };
+        match &self.spec.kind {
+            JobKind::Filter(_) => self.filter_object(ev, output_key, rejects_key).await,
+        }
+    }
+
+    /// The filter job on one object: one result object beside the source
+    /// key under the destination prefix, rejects under the rejects prefix.
+    async fn filter_object(
+        &self,
+        ev: &ObjectEvent,
+        output_key: String,
+        rejects_key: String,
+    ) -> anyhow::Result<Outcome> {
         let reader = s3::Reader::open(&self.client, &ev.bucket, &ev.key).await?;
         if let (Some(sent), Some(read)) = (&ev.etag, &reader.etag) {
             if sent.trim_matches('"') != read {
@@ -160,11 +184,19 @@ impl Processor {
             &count_entries(&report.counts),
         )
         .await?;
-        Ok(Outcome::Done { output_key, report })
+        Ok(Outcome::Done {
+            output: s3::url(dest, &output_key),
+            report,
+            extra: serde_json::Value::Null,
+        })
     }
 
     /// The result's user metadata: where it came from, which version, which job.
-    fn metadata(&self, ev: &ObjectEvent, reader: &s3::Reader) -> HashMap<String, String> {
+    pub(crate) fn metadata(
+        &self,
+        ev: &ObjectEvent,
+        reader: &s3::Reader,
+    ) -> HashMap<String, String> {
         let mut m = HashMap::new();
         m.insert("sluice-source-bucket".into(), ev.bucket.clone());
         // Metadata values travel as HTTP headers: keep them ASCII.
@@ -193,7 +225,7 @@ fn ascii(s: &str) -> String {
     out
 }
 
-fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {
+pub(crate) fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {
     if let (Some(a), Some(b)) = (into.as_object_mut(), from.as_object()) {
         a.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
     }

@@ -8,7 +8,7 @@
 use crate::cli::WatchArgs;
 use crate::io::{Input, Output};
 use crate::log;
-use crate::run::{JobSpec, Rejects};
+use crate::run::{JobKind, JobSpec, Rejects};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -106,6 +106,19 @@ async fn process(
 }
 
 async fn run_one(
+    path: &Path,
+    output_path: &Path,
+    rejects_path: &Path,
+    spec: &JobSpec,
+) -> anyhow::Result<crate::run::Report> {
+    match &spec.kind {
+        JobKind::Filter(_) => filter_one(path, output_path, rejects_path, spec).await,
+    }
+}
+
+/// The filter job on one file: its result and rejects at the same
+/// relative path under the output folder and its `_rejects/`.
+async fn filter_one(
     path: &Path,
     output_path: &Path,
     rejects_path: &Path,
