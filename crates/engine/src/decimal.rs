@@ -163,6 +163,67 @@ pub fn is_numeric(raw: &[u8]) -> bool {
     unwrap_cell(raw).and_then(Written::parse).is_some()
 }
 
+/// The cell's value as written — enclosing quotes and surrounding spaces
+/// and tabs removed — when it is a decimal number.
+///
+/// ```
+/// assert_eq!(sluice_engine::numeric_text(b"\" -0.5 \""), Some(&b"-0.5"[..]));
+/// assert_eq!(sluice_engine::numeric_text(b"N/A"), None);
+/// ```
+pub fn numeric_text(raw: &[u8]) -> Option<&[u8]> {
+    unwrap_cell(raw).filter(|cell| Written::parse(cell).is_some())
+}
+
+/// Compares two cells exactly, as the decimal numbers they write; `None`
+/// when either is not numeric. `4.70` equals `4.7` and `47e-1`;
+/// `-0` equals `0`.
+///
+/// ```
+/// use std::cmp::Ordering;
+/// use sluice_engine::compare_decimals;
+/// assert_eq!(compare_decimals(b"4.70", b"47e-1"), Some(Ordering::Equal));
+/// assert_eq!(compare_decimals(b"-2", b"-10"), Some(Ordering::Greater));
+/// assert_eq!(compare_decimals(b"1e400", b"9"), Some(Ordering::Greater));
+/// assert_eq!(compare_decimals(b"x", b"9"), None);
+/// ```
+pub fn compare_decimals(a: &[u8], b: &[u8]) -> Option<Ordering> {
+    let a = unwrap_cell(a).and_then(Written::parse)?;
+    let b = unwrap_cell(b).and_then(Written::parse)?;
+    Some(a.cmp_exact(&b))
+}
+
+impl Written<'_> {
+    /// -1, 0 or 1.
+    fn signum(&self) -> i8 {
+        match (self.significant(), self.negative) {
+            (None, _) => 0,
+            (Some(_), true) => -1,
+            (Some(_), false) => 1,
+        }
+    }
+
+    /// The exact order of two written numbers.
+    fn cmp_exact(&self, other: &Written<'_>) -> Ordering {
+        let (sa, sb) = (self.signum(), other.signum());
+        if sa != sb || sa == 0 {
+            return sa.cmp(&sb);
+        }
+        let (Some((fa, ea, ma)), Some((fb, eb, mb))) = (self.significant(), other.significant())
+        else {
+            unreachable!("non-zero numbers have significant digits");
+        };
+        let magnitude = ma.cmp(&mb).then_with(|| {
+            let a = (fa..ea).map(|i| self.digit(i));
+            a.cmp((fb..eb).map(|i| other.digit(i)))
+        });
+        if sa > 0 {
+            magnitude
+        } else {
+            magnitude.reverse()
+        }
+    }
+}
+
 /// The comparison threshold of the `filter` job, held exactly as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Threshold {
@@ -552,6 +613,40 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn decimals_compare_exactly_with_each_other() {
+        use Ordering::*;
+        let cases = [
+            ("4.7", "4.70", Equal),
+            ("47e-1", "4.7", Equal),
+            ("-0", "0.000", Equal),
+            ("-0.0", "+0", Equal),
+            ("4.7000001", "4.7", Greater),
+            ("-4.7000001", "-4.7", Less),
+            ("-10", "-9.99", Less),
+            ("-1", "0", Less),
+            ("0.001", "-1000", Greater),
+            ("1e30", "999999999999999999999999999999", Greater),
+            ("1e-400", "0", Greater),
+            (".5", "0.50", Equal),
+            ("5.", "5", Equal),
+            ("\" 12 \"", "12.0", Equal),
+            ("123456789012345678901", "123456789012345678900", Greater),
+            ("2.5E+3", "2500", Equal),
+        ];
+        for (a, b, want) in cases {
+            let (a, b) = (a.as_bytes(), b.as_bytes());
+            assert_eq!(compare_decimals(a, b), Some(want), "{a:?} vs {b:?}");
+            assert_eq!(
+                compare_decimals(b, a),
+                Some(want.reverse()),
+                "{b:?} vs {a:?}"
+            );
+        }
+        assert_eq!(compare_decimals(b"abc", b"1"), None);
+        assert_eq!(compare_decimals(b"1", b""), None);
     }
 
     #[test]

@@ -8,8 +8,11 @@
 //!
 //! - [`Engine`] — feed chunks, take output and rejects, get [`Counts`].
 //! - [`Job`] — the trait every job implements; [`Filter`] is one.
+//! - [`Inspector`] — the `inspect` job's front: sniffs the layout
+//!   ([`sniff`]) and returns an [`Inspection`] of what the input holds.
 //! - [`Dialect`] — delimiter, header, row-length limit.
-//! - [`Threshold`] and [`is_numeric`] — decimals compared exactly as written.
+//! - [`Threshold`], [`is_numeric`] and [`compare_decimals`] — decimals
+//!   compared exactly as written.
 //! - [`unquote`] and [`write_csv_field`] — RFC 4180 field values.
 //!
 //! ```
@@ -24,14 +27,21 @@
 //! ```
 
 mod classify;
+mod column;
 mod decimal;
 mod engine;
 mod filter;
+mod inspect;
 mod job;
 mod scan;
+mod sniff;
 
-pub use decimal::{is_numeric, Threshold, ThresholdError, Verdict};
+pub use decimal::{compare_decimals, is_numeric, numeric_text, Threshold, ThresholdError, Verdict};
 pub use engine::Engine;
 pub use filter::{Filter, FilterOptions};
+pub use inspect::{
+    ColumnFacts, Inspect, InspectOptions, Inspection, Inspector, Problem, MAX_COLUMNS,
+};
 pub use job::{Flow, Header, Job, Outcome, Reason, Row};
 pub use scan::{unquote, write_csv_field, Counts, Dialect, Error, ErrorKind, BOM};
+pub use sniff::{first_nul, sniff, Bom, LineEnding, Sniff, CANDIDATES, SNIFF_BYTES};
