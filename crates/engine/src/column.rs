@@ -82,6 +82,93 @@ impl Fixed {
     }
 }
 
+/// Plain non-negative decimals of one width with the point at one place
+/// (`0.25`, `1.75`, `12.50`...) order as their bytes do. When both bounds
+/// have such a shape of at most 8 bytes, a value of the same width is
+/// checked and compared as one word, without parsing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shape {
+    len: usize,
+    /// `'0'` in each byte, `'.'` at the point (little-endian, as loaded).
+    pattern: u64,
+    /// All ones in the point's byte.
+    point: u64,
+    /// The bounds as big-endian words, so that they compare as numbers.
+    lo: u64,
+    hi: u64,
+}
+
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Loads 1 to 8 bytes into a word, the first byte lowest, zeros above.
+#[inline(always)]
+fn load(s: &[u8]) -> u64 {
+    let n = s.len();
+    debug_assert!((1..=8).contains(&n));
+    if n >= 4 {
+        let lo = u64::from(u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+        let hi = u64::from(u32::from_le_bytes([s[n - 4], s[n - 3], s[n - 2], s[n - 1]]));
+        lo | hi << (8 * (n - 4))
+    } else {
+        u64::from(s[0])
+            | u64::from(s[n / 2]) << (8 * (n / 2))
+            | u64::from(s[n - 1]) << (8 * (n - 1))
+    }
+}
+
+impl Shape {
+    /// The shape both bounds share, if they share one.
+    fn of(min: &[u8], max: &[u8]) -> Option<Shape> {
+        let len = min.len();
+        if !(1..=8).contains(&len) || max.len() != len {
+            return None;
+        }
+        let pattern = min.iter().rev().fold(0u64, |w, &b| {
+            w << 8 | u64::from(if b == b'.' { b'.' } else { b'0' })
+        });
+        let point = min
+            .iter()
+            .rev()
+            .fold(0u64, |w, &b| w << 8 | if b == b'.' { 0xFF } else { 0 });
+        let plain = |s: &[u8]| {
+            s.iter()
+                .zip(min)
+                .all(|(&b, &m)| b.is_ascii_digit() == (m != b'.') && (b == b'.') == (m == b'.'))
+                && s.iter().filter(|&&b| b == b'.').count() <= 1
+                && s.iter().any(u8::is_ascii_digit)
+        };
+        if !plain(min) || !plain(max) {
+            return None;
+        }
+        let mut shape = Shape {
+            len,
+            pattern,
+            point,
+            lo: 0,
+            hi: 0,
+        };
+        shape.lo = shape.key(load(min));
+        shape.hi = shape.key(load(max));
+        Some(shape)
+    }
+
+    /// The value as a word that orders as the number does.
+    #[inline(always)]
+    fn key(&self, word: u64) -> u64 {
+        word.swap_bytes() >> (64 - 8 * self.len)
+    }
+
+    /// Whether `word` (a value of this width) has this shape.
+    #[inline(always)]
+    fn fits(&self, word: u64) -> bool {
+        let x = word ^ self.pattern;
+        let valid = u64::MAX >> (64 - 8 * self.len);
+        let above_nine = ((x & LOW7) + 0x7676_7676_7676_7676 | x) & HIGH & valid;
+        above_nine == 0 && x & self.point == 0
+    }
+}
+
 /// The running facts of one column.
 #[derive(Clone, Debug)]
 pub(crate) struct Column {
@@ -91,6 +178,8 @@ pub(crate) struct Column {
     pub numeric: bool,
     /// The bounds as fixed-point numbers, when both are plain decimals.
     fixed: Option<(Fixed, Fixed)>,
+    /// The bounds' shape, when they share one.
+    shape: Option<Shape>,
     /// The bounds' text (quotes and surrounding spaces removed); empty
     /// until the first number, and again once a value is not numeric.
     min: Vec<u8>,
@@ -103,6 +192,7 @@ impl Default for Column {
             non_empty: 0,
             numeric: true,
             fixed: None,
+            shape: None,
             min: Vec::new(),
             max: Vec::new(),
         }
@@ -120,13 +210,33 @@ impl Column {
         if !self.numeric {
             return;
         }
+        if let Some(shape) = &self.shape {
+            if raw.len() == shape.len {
+                let word = load(raw);
+                if shape.fits(word) {
+                    let key = shape.key(word);
+                    if key < shape.lo || key > shape.hi {
+                        self.add_fixed(raw);
+                    }
+                    return;
+                }
+            }
+        }
+        self.add_fixed(raw);
+    }
+
+    /// A value that is a plain decimal, compared as one; others go slow.
+    #[inline(always)]
+    fn add_fixed(&mut self, raw: &[u8]) {
         if let (Some((lo, hi)), Some(v)) = (&mut self.fixed, Fixed::parse(raw)) {
             if v.cmp(*lo) == Ordering::Less {
                 *lo = v;
                 replace(&mut self.min, raw);
+                self.shape = Shape::of(&self.min, &self.max);
             } else if v.cmp(*hi) == Ordering::Greater {
                 *hi = v;
                 replace(&mut self.max, raw);
+                self.shape = Shape::of(&self.min, &self.max);
             }
             return;
         }
@@ -139,6 +249,7 @@ impl Column {
         let Some(text) = numeric_text(raw) else {
             self.numeric = false;
             self.fixed = None;
+            self.shape = None;
             self.min = Vec::new();
             self.max = Vec::new();
             return;
@@ -152,6 +263,7 @@ impl Column {
             replace(&mut self.max, text);
         }
         self.fixed = Fixed::parse(&self.min).zip(Fixed::parse(&self.max));
+        self.shape = Shape::of(&self.min, &self.max);
     }
 
     /// The least and greatest value, when every value is numeric and
@@ -235,6 +347,41 @@ mod tests {
         assert_eq!(column(&["", ""]).bounds(), None);
         assert_eq!(bounds(&["NaN", "1"]), None);
         assert_eq!(bounds(&["1", "1,5"]), None);
+    }
+
+    #[test]
+    fn equal_width_values_compare_as_words() {
+        // Bounds 1.25..8.50 share a shape; values of that width are taken
+        // without parsing, others (and lookalikes) go the general way.
+        assert_eq!(
+            bounds(&["1.25", "8.50", "0.07", "9.99", "3.3", "10.00", "7.5x"]),
+            None
+        );
+        assert_eq!(
+            bounds(&["1.25", "8.50", "0.07", "9.99", "3.3", "10.00"]),
+            pair("0.07", "10.00")
+        );
+        assert_eq!(
+            bounds(&["1.25", "8.50", "-3.00", "12.5"]),
+            pair("-3.00", "12.5")
+        );
+        assert_eq!(
+            bounds(&["1.25", "8.50", "8.51", "1.24"]),
+            pair("1.24", "8.51")
+        );
+        // A value of the same width but another shape: not a number here.
+        for odd in ["1,25", "12.5", "1.2.", " 1.2", "1e10", "1..2"] {
+            let c = column(&["1.25", "8.50", odd]);
+            let want = crate::is_numeric(odd.as_bytes());
+            assert_eq!(c.numeric, want, "{odd}");
+        }
+        let shape = Shape::of(b"0012", b"9999").unwrap();
+        assert!(shape.fits(load(b"5000")));
+        assert!(!shape.fits(load(b"50.0")));
+        assert!(!shape.fits(load(b"5:00")));
+        assert_eq!(Shape::of(b"1.5", b"22"), None);
+        assert_eq!(Shape::of(b"-1.5", b"-2.2"), None);
+        assert_eq!(Shape::of(b"123456789", b"123456789"), None);
     }
 
     #[test]
