@@ -164,7 +164,7 @@ impl Shape {
     fn fits(&self, word: u64) -> bool {
         let x = word ^ self.pattern;
         let valid = u64::MAX >> (64 - 8 * self.len);
-        let above_nine = ((x & LOW7) + 0x7676_7676_7676_7676 | x) & HIGH & valid;
+        let above_nine = (((x & LOW7) + 0x7676_7676_7676_7676) | x) & HIGH & valid;
         above_nine == 0 && x & self.point == 0
     }
 }
