@@ -6,7 +6,7 @@
 use crate::route::Route;
 use crate::run::{JobKind, JobSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sluice_engine::{Dialect, FilterOptions};
+use sluice_engine::{Dialect, FilterOptions, InspectOptions};
 use std::path::PathBuf;
 
 /// Event-driven CSV processing for object storage.
@@ -21,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Keep the rows whose numeric values exceed a threshold, byte for byte.
     Filter(FilterArgs),
+    /// Print one JSON document: what an object or file is, and what its CSV holds.
+    Inspect(InspectArgs),
     /// Watch a folder like a bucket: process the files in it and each new one.
     Watch(WatchArgs),
     /// Long-poll an SQS queue for S3 notifications and process each object.
@@ -134,10 +136,25 @@ pub struct FilterArgs {
     pub csv: CsvArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Input: a path, `-` for stdin (the default), or s3://bucket/key. A `.gz` name, or
+    /// an S3 object with `Content-Encoding: gzip`, is decompressed on the way.
+    pub input: Option<String>,
+    /// Object facts only (for S3, one HEAD request): no read, no CSV facts.
+    #[arg(long)]
+    pub no_scan: bool,
+    /// The first row is data, not a header.
+    #[arg(long)]
+    pub no_header: bool,
+}
+
 /// The jobs a door can run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum JobName {
     Filter,
+    /// Writes a JSON document per object; the delimiter is sniffed.
+    Inspect,
 }
 
 /// Which job a door runs, and its options.
@@ -156,6 +173,10 @@ impl JobArgs {
     pub fn spec(&self) -> anyhow::Result<JobSpec> {
         let kind = match self.job {
             JobName::Filter => JobKind::Filter(self.filter.options(&self.csv)?),
+            JobName::Inspect => JobKind::Inspect(InspectOptions {
+                has_header: !self.csv.no_header,
+                max_record_bytes: self.csv.max_record_bytes,
+            }),
         };
         Ok(JobSpec {
             dialect: self.csv.dialect(),
@@ -167,9 +188,10 @@ impl JobArgs {
 /// Where objects come from and where results go.
 #[derive(Debug, Args)]
 pub struct RouteArgs {
-    /// Bucket the results are written to.
+    /// Bucket the results are written to (required by filter; optional for inspect, whose
+    /// documents are then only logged).
     #[arg(long, env = "SLUICE_DEST_BUCKET")]
-    pub dest_bucket: String,
+    pub dest_bucket: Option<String>,
     /// Prefix of the result keys: a result is this prefix followed by the source key.
     #[arg(long, env = "SLUICE_DEST_PREFIX", default_value = "")]
     pub dest_prefix: String,
@@ -189,9 +211,17 @@ pub struct RouteArgs {
 
 impl RouteArgs {
     /// The routing rules; a destination that would trigger itself is refused.
-    pub fn route(&self) -> anyhow::Result<Route> {
+    /// Only the inspect job runs without a destination (`dest_bucket` empty).
+    pub fn route(&self, job: JobName) -> anyhow::Result<Route> {
+        let dest_bucket = match (&self.dest_bucket, job) {
+            (Some(bucket), _) => bucket.clone(),
+            (None, JobName::Inspect) => String::new(),
+            (None, JobName::Filter) => anyhow::bail!(
+                "the destination bucket is required for the filter job: set --dest-bucket or SLUICE_DEST_BUCKET"
+            ),
+        };
         let route = Route {
-            dest_bucket: self.dest_bucket.clone(),
+            dest_bucket,
             dest_prefix: self.dest_prefix.clone(),
             source_prefix: self.source_prefix.clone(),
             suffix: self.suffix.clone(),
@@ -200,7 +230,9 @@ impl RouteArgs {
                 .clone()
                 .unwrap_or_else(|| format!("{}_rejects/", self.dest_prefix)),
         };
-        route.check(self.source_bucket.as_deref())?;
+        if self.dest_bucket.is_some() {
+            route.check(self.source_bucket.as_deref())?;
+        }
         Ok(route)
     }
 }

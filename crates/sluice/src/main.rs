@@ -5,6 +5,8 @@
 mod cli;
 mod events;
 mod filter_cmd;
+mod inspect;
+mod inspect_cmd;
 mod io;
 mod lambda;
 mod location;
@@ -63,9 +65,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     log::init()?;
     match cli.command {
         Command::Filter(args) => filter_cmd::run(args).await,
+        Command::Inspect(args) => inspect_cmd::run(args).await,
         Command::Watch(args) => watch::run(&args, &args.job.spec()?).await,
         Command::Worker(args) => {
-            let (route, spec) = (args.route.route()?, args.job.spec()?);
+            let (route, spec) = (args.route.route(args.job.job)?, args.job.spec()?);
             let config = s3::aws_config().await;
             let processor = Processor {
                 client: s3::client(&config),
@@ -83,7 +86,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Lambda(args) => {
-            let (route, spec) = (args.route.route()?, args.job.spec()?);
+            let (route, spec) = (args.route.route(args.job.job)?, args.job.spec()?);
             let config = s3::aws_config().await;
             lambda::serve(Processor {
                 client: s3::client(&config),

@@ -3,12 +3,14 @@
 //! handler and the queue worker.
 
 use crate::events::{Item, ObjectEvent};
+use crate::inspect;
 use crate::io::{Input, Output};
 use crate::log;
 use crate::route::{Decision, Route};
 use crate::run::{count_entries, JobKind, JobSpec, Rejects, Report};
 use crate::s3;
 use serde_json::json;
+use sluice_engine::{Counts, InspectOptions};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -132,7 +134,56 @@ impl Processor {
         };
         match &self.spec.kind {
             JobKind::Filter(_) => self.filter_object(ev, output_key, rejects_key).await,
+            JobKind::Inspect(options) => self.inspect_object(ev, output_key, options).await,
         }
+    }
+
+    /// The inspect job on one object: its document goes into the log line
+    /// and, with a destination, to `{dest prefix}{source key}.json`.
+    async fn inspect_object(
+        &self,
+        ev: &ObjectEvent,
+        output_key: String,
+        options: &InspectOptions,
+    ) -> anyhow::Result<Outcome> {
+        let started = Instant::now();
+        let (document, inspection) =
+            inspect::s3_document(&self.client, &ev.bucket, &ev.key, options, true).await?;
+        let inspection = inspection.expect("a scan was asked for");
+        let mut body = serde_json::to_vec_pretty(&document)?;
+        body.push(b'\n');
+        let dest = &self.route.dest_bucket;
+        let output = if dest.is_empty() {
+            String::new()
+        } else {
+            let key = format!("{output_key}.json");
+            let object = &document["object"];
+            let metadata =
+                self.source_metadata(ev, object["etag"].as_str(), object["version_id"].as_str());
+            let mut writer = s3::Writer::new(&self.client, dest, &key, metadata)
+                .with_content_type("application/json");
+            writer.write(&body).await?;
+            writer.commit().await?;
+            s3::url(dest, &key)
+        };
+        let report = Report {
+            counts: Counts {
+                rows: inspection.rows,
+                ..Counts::default()
+            },
+            bytes_in: inspection.bytes,
+            bytes_out: if dest.is_empty() {
+                0
+            } else {
+                body.len() as u64
+            },
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        Ok(Outcome::Done {
+            output,
+            report,
+            extra: json!({ "inspection": document }),
+        })
     }
 
     /// The filter job on one object: one result object beside the source
@@ -197,15 +248,25 @@ impl Processor {
         ev: &ObjectEvent,
         reader: &s3::Reader,
     ) -> HashMap<String, String> {
+        self.source_metadata(ev, reader.etag.as_deref(), reader.version.as_deref())
+    }
+
+    /// The same, from the source's ETag and version as known.
+    fn source_metadata(
+        &self,
+        ev: &ObjectEvent,
+        etag: Option<&str>,
+        version: Option<&str>,
+    ) -> HashMap<String, String> {
         let mut m = HashMap::new();
         m.insert("sluice-source-bucket".into(), ev.bucket.clone());
         // Metadata values travel as HTTP headers: keep them ASCII.
         m.insert("sluice-source-key".into(), ascii(&ev.key));
-        if let Some(etag) = &reader.etag {
-            m.insert("sluice-source-etag".into(), etag.clone());
+        if let Some(etag) = etag {
+            m.insert("sluice-source-etag".into(), etag.to_string());
         }
-        if let Some(v) = &reader.version {
-            m.insert("sluice-source-version".into(), v.clone());
+        if let Some(v) = version {
+            m.insert("sluice-source-version".into(), v.to_string());
         }
         m.insert("sluice-job".into(), self.spec.name().into());
         m

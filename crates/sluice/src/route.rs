@@ -11,6 +11,8 @@ use crate::events::ObjectEvent;
 /// The routing rules of a deployment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
+    /// Where results go; empty when there is no destination (only the
+    /// inspect job runs so: its documents are then only logged).
     pub dest_bucket: String,
     pub dest_prefix: String,
     pub source_prefix: String,

@@ -2,7 +2,7 @@
 
 use crate::io::{Input, Output, CHUNK_BYTES};
 use anyhow::Context;
-use sluice_engine::{Counts, Dialect, Engine, Filter, FilterOptions, Job};
+use sluice_engine::{Counts, Dialect, Engine, Filter, FilterOptions, InspectOptions, Job};
 use std::fmt;
 use std::time::Instant;
 
@@ -17,6 +17,8 @@ pub struct JobSpec {
 #[derive(Clone, Debug)]
 pub enum JobKind {
     Filter(FilterOptions),
+    /// Writes a JSON document per input (see inspect.rs), not rows.
+    Inspect(InspectOptions),
 }
 
 impl JobSpec {
@@ -24,6 +26,7 @@ impl JobSpec {
     pub fn name(&self) -> &'static str {
         match self.kind {
             JobKind::Filter(_) => "filter",
+            JobKind::Inspect(_) => "inspect",
         }
     }
 
@@ -72,6 +75,9 @@ impl JobSpec {
             JobKind::Filter(options) => {
                 let engine = Engine::new(self.dialect.clone(), Filter::new(options.clone()));
                 Ok(stream(engine, input, output, rejects).await?.0)
+            }
+            JobKind::Inspect(_) => {
+                anyhow::bail!("the inspect job writes a document, not rows: see inspect.rs")
             }
         }
     }

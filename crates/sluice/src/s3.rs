@@ -112,6 +112,7 @@ pub struct Writer {
     bucket: String,
     key: String,
     metadata: HashMap<String, String>,
+    content_type: String,
     buf: Vec<u8>,
     upload_id: Option<String>,
     next_part: i32,
@@ -133,12 +134,19 @@ impl Writer {
             bucket: bucket.to_string(),
             key: key.to_string(),
             metadata,
+            content_type: "text/csv".into(),
             buf: Vec::new(),
             upload_id: None,
             next_part: 1,
             in_flight: VecDeque::new(),
             done: Vec::new(),
         }
+    }
+
+    /// Sets the object's content type (default `text/csv`).
+    pub fn with_content_type(mut self, content_type: &str) -> Self {
+        self.content_type = content_type.to_string();
+        self
     }
 
     /// `s3://bucket/key`.
@@ -173,7 +181,7 @@ impl Writer {
                     .create_multipart_upload()
                     .bucket(&self.bucket)
                     .key(&self.key)
-                    .content_type("text/csv")
+                    .content_type(&self.content_type)
                     .set_metadata(Some(self.metadata.clone()))
                     .send()
                     .await
@@ -248,7 +256,7 @@ impl Writer {
                 .put_object()
                 .bucket(&self.bucket)
                 .key(&self.key)
-                .content_type("text/csv")
+                .content_type(&self.content_type)
                 .set_metadata(Some(self.metadata.clone()))
                 .body(ByteStream::from(body))
                 .send()
@@ -316,6 +324,29 @@ impl Writer {
             }
         }
     }
+}
+
+/// The object's metadata, from one HEAD request (checksums included when
+/// the object has them).
+pub async fn head(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> anyhow::Result<aws_sdk_s3::operation::head_object::HeadObjectOutput> {
+    client
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .map_err(|e| {
+            let what = match e.as_service_error() {
+                Some(s) if s.is_not_found() => "no such object".to_string(),
+                _ => describe(&e),
+            };
+            anyhow!("{}: cannot read its metadata: {what}", url(bucket, key))
+        })
 }
 
 /// Removes an object if it exists (a rejects object left by an earlier run

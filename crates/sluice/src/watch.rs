@@ -51,9 +51,14 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
             let rel = path
                 .strip_prefix(&dir)
                 .expect("scanned files are inside the folder");
-            if process(&path, &out.join(rel), &out.join("_rejects").join(rel), spec)
-                .await
-                .is_err()
+            if process(
+                &path,
+                &result_path(spec, &out, rel),
+                &out.join("_rejects").join(rel),
+                spec,
+            )
+            .await
+            .is_err()
             {
                 failures += 1;
             }
@@ -113,7 +118,47 @@ async fn run_one(
 ) -> anyhow::Result<crate::run::Report> {
     match &spec.kind {
         JobKind::Filter(_) => filter_one(path, output_path, rejects_path, spec).await,
+        JobKind::Inspect(options) => inspect_one(path, output_path, options).await,
     }
+}
+
+/// Where the result of the file at `rel` goes: the same relative path
+/// under `out`, with `.json` added for the inspect job's document.
+fn result_path(spec: &JobSpec, out: &Path, rel: &Path) -> PathBuf {
+    let path = out.join(rel);
+    match spec.kind {
+        JobKind::Filter(_) => path,
+        JobKind::Inspect(_) => {
+            let mut name = path.into_os_string();
+            name.push(".json");
+            name.into()
+        }
+    }
+}
+
+/// The inspect job on one file: its JSON document at `output_path`.
+async fn inspect_one(
+    path: &Path,
+    output_path: &Path,
+    options: &sluice_engine::InspectOptions,
+) -> anyhow::Result<crate::run::Report> {
+    let started = Instant::now();
+    let (document, inspection) = crate::inspect::file_document(Some(path), options, true).await?;
+    let inspection = inspection.expect("a scan was asked for");
+    let mut body = serde_json::to_vec_pretty(&document)?;
+    body.push(b'\n');
+    let mut output = Output::create(Some(output_path))?;
+    output.write(&body).await?;
+    output.commit().await?;
+    Ok(crate::run::Report {
+        counts: sluice_engine::Counts {
+            rows: inspection.rows,
+            ..Default::default()
+        },
+        bytes_in: inspection.bytes,
+        bytes_out: body.len() as u64,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// The filter job on one file: its result and rejects at the same
