@@ -160,8 +160,7 @@ impl Processor {
             let object = &document["object"];
             let metadata =
                 self.source_metadata(ev, object["etag"].as_str(), object["version_id"].as_str());
-            let mut writer = s3::Writer::new(&self.client, dest, &key, metadata)
-                .with_content_type("application/json");
+            let mut writer = s3::Writer::new(&self.client, dest, &key, metadata).json();
             writer.write(&body).await?;
             writer.commit().await?;
             s3::url(dest, &key)

@@ -112,7 +112,7 @@ pub struct Writer {
     bucket: String,
     key: String,
     metadata: HashMap<String, String>,
-    content_type: String,
+    json: bool,
     buf: Vec<u8>,
     upload_id: Option<String>,
     next_part: i32,
@@ -134,7 +134,7 @@ impl Writer {
             bucket: bucket.to_string(),
             key: key.to_string(),
             metadata,
-            content_type: "text/csv".into(),
+            json: false,
             buf: Vec::new(),
             upload_id: None,
             next_part: 1,
@@ -143,10 +143,18 @@ impl Writer {
         }
     }
 
-    /// Sets the object's content type (default `text/csv`).
-    pub fn with_content_type(mut self, content_type: &str) -> Self {
-        self.content_type = content_type.to_string();
+    /// Makes the object `application/json` (the default is `text/csv`).
+    pub fn json(mut self) -> Self {
+        self.json = true;
         self
+    }
+
+    fn content_type(&self) -> &'static str {
+        if self.json {
+            "application/json"
+        } else {
+            "text/csv"
+        }
     }
 
     /// `s3://bucket/key`.
@@ -181,7 +189,7 @@ impl Writer {
                     .create_multipart_upload()
                     .bucket(&self.bucket)
                     .key(&self.key)
-                    .content_type(&self.content_type)
+                    .content_type(self.content_type())
                     .set_metadata(Some(self.metadata.clone()))
                     .send()
                     .await
@@ -256,7 +264,7 @@ impl Writer {
                 .put_object()
                 .bucket(&self.bucket)
                 .key(&self.key)
-                .content_type(&self.content_type)
+                .content_type(self.content_type())
                 .set_metadata(Some(self.metadata.clone()))
                 .body(ByteStream::from(body))
                 .send()
