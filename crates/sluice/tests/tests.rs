@@ -1,9 +1,11 @@
 //! Integration tests: the `sluice` binary run as a user runs it. Tests
 //! that touch AWS talk to moto's server, started by scripts/test.sh.
 
+mod aws_inspect;
 mod aws_lambda;
 mod aws_worker;
 mod cli_filter;
+mod cli_inspect;
 mod runtime_api;
 mod util;
 mod watch;
