@@ -88,7 +88,12 @@ impl Fixed {
 /// checked and compared as one word, without parsing it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Shape {
+    /// The width in bytes; 0 for no shape (no value has width 0 here).
     len: usize,
+    /// All ones in the `len` low bytes.
+    valid: u64,
+    /// What turns a byte-swapped word into the value's key.
+    shift: u32,
     /// `'0'` in each byte, `'.'` at the point (little-endian, as loaded).
     pattern: u64,
     /// All ones in the point's byte.
@@ -118,8 +123,24 @@ fn load(s: &[u8]) -> u64 {
 }
 
 impl Shape {
+    /// No shape: matches no value.
+    const NONE: Shape = Shape {
+        len: 0,
+        valid: 0,
+        shift: 0,
+        pattern: 0,
+        point: 0,
+        lo: 0,
+        hi: 0,
+    };
+
+    /// The shape both bounds share, or [`Shape::NONE`].
+    fn of(min: &[u8], max: &[u8]) -> Shape {
+        Shape::shared(min, max).unwrap_or(Shape::NONE)
+    }
+
     /// The shape both bounds share, if they share one.
-    fn of(min: &[u8], max: &[u8]) -> Option<Shape> {
+    fn shared(min: &[u8], max: &[u8]) -> Option<Shape> {
         let len = min.len();
         if !(1..=8).contains(&len) || max.len() != len {
             return None;
@@ -143,6 +164,8 @@ impl Shape {
         }
         let mut shape = Shape {
             len,
+            valid: u64::MAX >> (64 - 8 * len),
+            shift: (64 - 8 * len) as u32,
             pattern,
             point,
             lo: 0,
@@ -156,15 +179,14 @@ impl Shape {
     /// The value as a word that orders as the number does.
     #[inline(always)]
     fn key(&self, word: u64) -> u64 {
-        word.swap_bytes() >> (64 - 8 * self.len)
+        word.swap_bytes() >> self.shift
     }
 
     /// Whether `word` (a value of this width) has this shape.
     #[inline(always)]
     fn fits(&self, word: u64) -> bool {
         let x = word ^ self.pattern;
-        let valid = u64::MAX >> (64 - 8 * self.len);
-        let above_nine = (((x & LOW7) + 0x7676_7676_7676_7676) | x) & HIGH & valid;
+        let above_nine = (((x & LOW7) + 0x7676_7676_7676_7676) | x) & HIGH & self.valid;
         above_nine == 0 && x & self.point == 0
     }
 }
@@ -178,8 +200,8 @@ pub(crate) struct Column {
     pub numeric: bool,
     /// The bounds as fixed-point numbers, when both are plain decimals.
     fixed: Option<(Fixed, Fixed)>,
-    /// The bounds' shape, when they share one.
-    shape: Option<Shape>,
+    /// The bounds' shape, when they share one, else [`Shape::NONE`].
+    shape: Shape,
     /// The bounds' text (quotes and surrounding spaces removed); empty
     /// until the first number, and again once a value is not numeric.
     min: Vec<u8>,
@@ -192,7 +214,7 @@ impl Default for Column {
             non_empty: 0,
             numeric: true,
             fixed: None,
-            shape: None,
+            shape: Shape::NONE,
             min: Vec::new(),
             max: Vec::new(),
         }
@@ -203,26 +225,30 @@ impl Column {
     /// Takes one value, as it appears in the input (quotes included).
     #[inline(always)]
     pub fn add(&mut self, raw: &[u8]) {
-        if raw.len() <= 2 && (raw.is_empty() || raw == b"\"\"") {
+        if raw.is_empty() {
             return;
         }
         self.non_empty += 1;
-        if !self.numeric {
-            return;
-        }
-        if let Some(shape) = &self.shape {
-            if raw.len() == shape.len {
-                let word = load(raw);
-                if shape.fits(word) {
-                    let key = shape.key(word);
-                    if key < shape.lo || key > shape.hi {
-                        self.add_fixed(raw);
-                    }
-                    return;
+        // A shape implies a numeric column: its test comes first, so that
+        // the common value costs one well-predicted branch less.
+        let shape = &self.shape;
+        if raw.len() == shape.len {
+            let word = load(raw);
+            if shape.fits(word) {
+                let key = shape.key(word);
+                if key < shape.lo || key > shape.hi {
+                    self.add_fixed(raw);
                 }
+                return;
             }
         }
-        self.add_fixed(raw);
+        if raw == b"\"\"" {
+            self.non_empty -= 1;
+            return;
+        }
+        if self.numeric {
+            self.add_fixed(raw);
+        }
     }
 
     /// A value that is a plain decimal, compared as one; others go slow.
@@ -249,7 +275,7 @@ impl Column {
         let Some(text) = numeric_text(raw) else {
             self.numeric = false;
             self.fixed = None;
-            self.shape = None;
+            self.shape = Shape::NONE;
             self.min = Vec::new();
             self.max = Vec::new();
             return;
@@ -375,13 +401,13 @@ mod tests {
             let want = crate::is_numeric(odd.as_bytes());
             assert_eq!(c.numeric, want, "{odd}");
         }
-        let shape = Shape::of(b"0012", b"9999").unwrap();
+        let shape = Shape::of(b"0012", b"9999");
         assert!(shape.fits(load(b"5000")));
         assert!(!shape.fits(load(b"50.0")));
         assert!(!shape.fits(load(b"5:00")));
-        assert_eq!(Shape::of(b"1.5", b"22"), None);
-        assert_eq!(Shape::of(b"-1.5", b"-2.2"), None);
-        assert_eq!(Shape::of(b"123456789", b"123456789"), None);
+        assert_eq!(Shape::of(b"1.5", b"22"), Shape::NONE);
+        assert_eq!(Shape::of(b"-1.5", b"-2.2"), Shape::NONE);
+        assert_eq!(Shape::of(b"123456789", b"123456789"), Shape::NONE);
     }
 
     #[test]

@@ -398,7 +398,12 @@ impl<J: Job> Pass<'_, J> {
             let delims = m.delim & !inside & keep;
             let terms = (m.lf | m.cr) & !inside & keep;
             let quoted_lf = m.lf & inside & keep;
-            if let Step::Incomplete = self.walk(b, delims, terms, quoted_lf)? {
+            let step = if self.skipping || self.wanted != usize::MAX {
+                self.walk(b, delims, terms, quoted_lf)?
+            } else {
+                self.walk_all(b, delims, terms, quoted_lf)?
+            };
+            if let Step::Incomplete = step {
                 return Ok(self.row_start);
             }
             if stray != 0 {
@@ -475,6 +480,55 @@ impl<J: Job> Pass<'_, J> {
                 }
             }
         }
+        self.quoted_lf += u64::from(quoted_lf.count_ones());
+        Ok(Step::Done)
+    }
+
+    /// [`walk`](Self::walk) for a job that wants every field, with the
+    /// field state in locals: the common case of jobs that look at whole
+    /// rows. Should the job skip the rest of a row, the general walk takes
+    /// over the block's remaining bits.
+    #[inline(always)]
+    fn walk_all(
+        &mut self,
+        b: usize,
+        delims: u64,
+        terms: u64,
+        mut quoted_lf: u64,
+    ) -> Result<Step, Error> {
+        let mut bits = delims | terms;
+        let mut field = self.field;
+        let mut field_start = self.field_start;
+        while bits != 0 {
+            let p = bits.trailing_zeros();
+            let bit = 1u64 << p;
+            bits ^= bit;
+            let pos = b + p as usize;
+            if terms & bit != 0 {
+                self.field = field;
+                self.field_start = field_start;
+                let before = below(p);
+                self.quoted_lf += u64::from((quoted_lf & before).count_ones());
+                quoted_lf &= !before;
+                if let Step::Incomplete = self.term(pos)? {
+                    return Ok(Step::Incomplete);
+                }
+                field = self.field;
+                field_start = self.field_start;
+                continue;
+            }
+            let flow = self.job.field(field, &self.buf[field_start..pos]);
+            field += 1;
+            field_start = pos + 1;
+            if flow == Flow::SkipRow {
+                self.field = field;
+                self.field_start = field_start;
+                self.skipping = true;
+                return self.walk(b, delims & bits, terms & bits, quoted_lf);
+            }
+        }
+        self.field = field;
+        self.field_start = field_start;
         self.quoted_lf += u64::from(quoted_lf.count_ones());
         Ok(Step::Done)
     }
