@@ -90,14 +90,15 @@ impl Fixed {
 struct Shape {
     /// The width in bytes; 0 for no shape (no value has width 0 here).
     len: usize,
-    /// All ones in the `len` low bytes.
-    valid: u64,
+    /// The high bit of each of the `len` low bytes.
+    high: u64,
     /// What turns a byte-swapped word into the value's key.
     shift: u32,
     /// `'0'` in each byte, `'.'` at the point (little-endian, as loaded).
     pattern: u64,
-    /// All ones in the point's byte.
-    point: u64,
+    /// Added to each byte after the pattern is taken off: `0x76` sets the
+    /// high bit of a digit byte above 9, `0x7F` of a point byte not 0.
+    addend: u64,
     /// The bounds as big-endian words, so that they compare as numbers.
     lo: u64,
     hi: u64,
@@ -112,8 +113,11 @@ fn load(s: &[u8]) -> u64 {
     let n = s.len();
     debug_assert!((1..=8).contains(&n));
     if n >= 4 {
-        let lo = u64::from(u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
-        let hi = u64::from(u32::from_le_bytes([s[n - 4], s[n - 3], s[n - 2], s[n - 1]]));
+        let word = |at: usize| {
+            let bytes: [u8; 4] = s[at..at + 4].try_into().expect("4 bytes");
+            u64::from(u32::from_le_bytes(bytes))
+        };
+        let (lo, hi) = (word(0), word(n - 4));
         lo | hi << (8 * (n - 4))
     } else {
         u64::from(s[0])
@@ -126,10 +130,10 @@ impl Shape {
     /// No shape: matches no value.
     const NONE: Shape = Shape {
         len: 0,
-        valid: 0,
+        high: 0,
         shift: 0,
         pattern: 0,
-        point: 0,
+        addend: 0,
         lo: 0,
         hi: 0,
     };
@@ -148,10 +152,10 @@ impl Shape {
         let pattern = min.iter().rev().fold(0u64, |w, &b| {
             w << 8 | u64::from(if b == b'.' { b'.' } else { b'0' })
         });
-        let point = min
+        let addend = min
             .iter()
             .rev()
-            .fold(0u64, |w, &b| w << 8 | if b == b'.' { 0xFF } else { 0 });
+            .fold(0u64, |w, &b| w << 8 | if b == b'.' { 0x7F } else { 0x76 });
         let plain = |s: &[u8]| {
             s.iter()
                 .zip(min)
@@ -164,10 +168,10 @@ impl Shape {
         }
         let mut shape = Shape {
             len,
-            valid: u64::MAX >> (64 - 8 * len),
+            high: HIGH >> (64 - 8 * len),
             shift: (64 - 8 * len) as u32,
             pattern,
-            point,
+            addend,
             lo: 0,
             hi: 0,
         };
@@ -186,16 +190,16 @@ impl Shape {
     #[inline(always)]
     fn fits(&self, word: u64) -> bool {
         let x = word ^ self.pattern;
-        let above_nine = (((x & LOW7) + 0x7676_7676_7676_7676) | x) & HIGH & self.valid;
-        above_nine == 0 && x & self.point == 0
+        (((x & LOW7) + self.addend) | x) & self.high == 0
     }
 }
 
 /// The running facts of one column.
 #[derive(Clone, Debug)]
 pub(crate) struct Column {
-    /// Values that are not empty (`""` is empty).
-    pub non_empty: u64,
+    /// Values that are empty (`""` too); the rest are counted by the
+    /// caller, from how many rows reach the column.
+    pub empty: u64,
     /// No non-empty value so far was anything but a number.
     pub numeric: bool,
     /// The bounds as fixed-point numbers, when both are plain decimals.
@@ -211,7 +215,7 @@ pub(crate) struct Column {
 impl Default for Column {
     fn default() -> Self {
         Column {
-            non_empty: 0,
+            empty: 0,
             numeric: true,
             fixed: None,
             shape: Shape::NONE,
@@ -226,9 +230,9 @@ impl Column {
     #[inline(always)]
     pub fn add(&mut self, raw: &[u8]) {
         if raw.is_empty() {
+            self.empty += 1;
             return;
         }
-        self.non_empty += 1;
         // A shape implies a numeric column: its test comes first, so that
         // the common value costs one well-predicted branch less.
         let shape = &self.shape;
@@ -243,7 +247,7 @@ impl Column {
             }
         }
         if raw == b"\"\"" {
-            self.non_empty -= 1;
+            self.empty += 1;
             return;
         }
         if self.numeric {
@@ -364,11 +368,11 @@ mod tests {
     #[test]
     fn empty_values_do_not_count_and_text_ends_the_numbers() {
         let c = column(&["", "\"\"", "4", "", "x"]);
-        assert_eq!(c.non_empty, 2);
+        assert_eq!(c.empty, 3);
         assert!(!c.numeric);
         assert_eq!(c.bounds(), None);
         let c = column(&["", "1", "\"\""]);
-        assert_eq!((c.non_empty, c.numeric), (1, true));
+        assert_eq!((c.empty, c.numeric), (2, true));
         // No value at all: nothing to bound.
         assert_eq!(column(&["", ""]).bounds(), None);
         assert_eq!(bounds(&["NaN", "1"]), None);

@@ -273,14 +273,23 @@ impl Inspect {
             .extend(self.wide_counts.iter().map(|(&f, &n)| (f, n)));
         let names = self.header.as_deref().unwrap_or_default();
         let width = self.columns.len().max(names.len().min(MAX_COLUMNS));
+        // Rows that reach column i: those with more than i fields.
+        let mut reaching = vec![0u64; width + 1];
+        for &(fields, rows) in &into.field_counts {
+            reaching[fields.min(width)] += rows;
+        }
+        for i in (0..width).rev() {
+            reaching[i] += reaching[i + 1];
+        }
         into.columns = (0..width)
             .map(|i| {
                 let c = self.columns.get(i).cloned().unwrap_or_default();
+                let non_empty = reaching[i + 1] - c.empty;
                 let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
                 ColumnFacts {
                     name: names.get(i).cloned(),
-                    non_empty: c.non_empty,
-                    numeric: c.numeric && c.non_empty > 0,
+                    non_empty,
+                    numeric: c.numeric && non_empty > 0,
                     bounds: c.bounds().map(|(lo, hi)| (text(lo), text(hi))),
                 }
             })
