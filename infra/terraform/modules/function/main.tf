@@ -49,6 +49,9 @@ locals {
   layer_stub_zip_base64 = "UEsDBBQAAAAAAAAAIVDrtCbNPQAAAD0AAAAKAAAAUkVBRE1FLnR4dFRoZSBzbHVpY2UgYm9vdHN0cmFwIGlzIGluIGEgTGFtYmRhIGxheWVyIGF0IC9vcHQvYm9vdHN0cmFwLgpQSwECFAMUAAAAAAAAACFQ67QmzT0AAAA9AAAACgAAAAAAAAAAAAAApAEAAAAAUkVBRE1FLnR4dFBLBQYAAAAAAQABADgAAABlAAAAAAA="
 
   is_layer = var.package_type == "layer"
+  # The layer comes from a local zip uploaded here, or from an object already in S3.
+  upload_layer    = local.is_layer && var.layer_s3 == null
+  artifact_bucket = coalesce(var.artifact_bucket, try(var.layer_s3.bucket, null), "unset")
 }
 
 # --- Logs -------------------------------------------------------------------------
@@ -186,9 +189,9 @@ resource "aws_iam_role_policy" "this" {
 # --- Code ---------------------------------------------------------------------------------
 
 resource "aws_s3_object" "layer" {
-  count = local.is_layer ? 1 : 0
+  count = local.upload_layer ? 1 : 0
 
-  bucket      = var.artifact_bucket
+  bucket      = local.artifact_bucket
   key         = "${var.artifact_prefix}layers/${var.name}-${filesha256(var.zip_file)}.zip"
   source      = var.zip_file
   source_hash = filesha256(var.zip_file)
@@ -200,9 +203,10 @@ resource "aws_lambda_layer_version" "this" {
 
   layer_name               = var.name
   description              = "Sluice bootstrap (/opt/bootstrap)"
-  s3_bucket                = aws_s3_object.layer[0].bucket
-  s3_key                   = aws_s3_object.layer[0].key
-  source_code_hash         = filebase64sha256(var.zip_file)
+  s3_bucket                = local.upload_layer ? aws_s3_object.layer[0].bucket : var.layer_s3.bucket
+  s3_key                   = local.upload_layer ? aws_s3_object.layer[0].key : var.layer_s3.key
+  s3_object_version        = local.upload_layer ? null : var.layer_s3.object_version
+  source_code_hash         = local.upload_layer ? filebase64sha256(var.zip_file) : null
   compatible_runtimes      = ["provided.al2023"]
   compatible_architectures = [var.architecture]
 }
@@ -210,7 +214,7 @@ resource "aws_lambda_layer_version" "this" {
 resource "aws_s3_object" "layer_stub" {
   count = local.is_layer ? 1 : 0
 
-  bucket         = var.artifact_bucket
+  bucket         = local.artifact_bucket
   key            = "${var.artifact_prefix}functions/${var.name}-layer-stub.zip"
   content_base64 = local.layer_stub_zip_base64
   content_type   = "application/zip"
@@ -257,16 +261,20 @@ resource "aws_lambda_function" "this" {
 
   lifecycle {
     precondition {
-      condition     = var.package_type == "image" || var.zip_file != null
-      error_message = "package_type \"${var.package_type}\" needs zip_file."
+      condition     = var.package_type == "image" || var.zip_file != null || (local.is_layer && var.layer_s3 != null)
+      error_message = "package_type \"${var.package_type}\" needs zip_file (or, for \"layer\", layer_s3)."
+    }
+    precondition {
+      condition     = var.layer_s3 == null || local.is_layer
+      error_message = "layer_s3 is only used with package_type \"layer\"."
     }
     precondition {
       condition     = var.package_type != "image" || var.image_uri != null
       error_message = "package_type \"image\" needs image_uri."
     }
     precondition {
-      condition     = !local.is_layer || var.artifact_bucket != null
-      error_message = "package_type \"layer\" needs artifact_bucket."
+      condition     = !local.is_layer || var.artifact_bucket != null || var.layer_s3 != null
+      error_message = "package_type \"layer\" needs artifact_bucket (or layer_s3)."
     }
   }
 

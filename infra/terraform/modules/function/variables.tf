@@ -28,7 +28,7 @@ variable "package_type" {
 }
 
 variable "zip_file" {
-  description = "Local path of the zip built by scripts/package-zip.sh (package_type = \"zip\") or scripts/package-layer.sh (package_type = \"layer\")."
+  description = "Local path of the zip built by scripts/package-zip.sh (package_type = \"zip\") or scripts/package-layer.sh (package_type = \"layer\", unless layer_s3 is set)."
   type        = string
   default     = null
 }
@@ -39,8 +39,23 @@ variable "image_uri" {
   default     = null
 }
 
+variable "layer_s3" {
+  description = "A layer zip already stored in S3 (package_type = \"layer\"): bucket, key and, for a versioned bucket, object_version (pin it, so that a new upload changes the plan). When set, zip_file is not needed and nothing is uploaded for the layer; the stub function code still goes to artifact_bucket, which defaults to this bucket."
+  type = object({
+    bucket         = string
+    key            = string
+    object_version = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.layer_s3 == null || (length(try(var.layer_s3.bucket, "")) > 0 && length(try(var.layer_s3.key, "")) > 0)
+    error_message = "layer_s3 needs a bucket and a key."
+  }
+}
+
 variable "artifact_bucket" {
-  description = "Bucket that receives the layer zip and the stub function code (package_type = \"layer\")."
+  description = "Bucket that receives the layer zip (unless layer_s3 is set) and the stub function code (package_type = \"layer\"). Null with layer_s3 means layer_s3.bucket."
   type        = string
   default     = null
 }
@@ -200,8 +215,8 @@ variable "job" {
 
   validation {
     # Jobs join this list as the binary gains them.
-    condition     = contains(["filter"], var.job)
-    error_message = "job must be one of: filter."
+    condition     = contains(["filter", "inspect"], var.job)
+    error_message = "job must be one of: filter, inspect."
   }
 }
 
