@@ -200,6 +200,9 @@ pub(crate) struct Column {
     /// Values that are empty (`""` too); the rest are counted by the
     /// caller, from how many rows reach the column.
     pub empty: u64,
+    /// The row whose empty value was counted last: a value handed again
+    /// (the same row, see [`Column::add`]) is not counted twice.
+    empty_row: u64,
     /// No non-empty value so far was anything but a number.
     pub numeric: bool,
     /// The bounds as fixed-point numbers, when both are plain decimals.
@@ -216,6 +219,7 @@ impl Default for Column {
     fn default() -> Self {
         Column {
             empty: 0,
+            empty_row: u64::MAX,
             numeric: true,
             fixed: None,
             shape: Shape::NONE,
@@ -226,11 +230,14 @@ impl Default for Column {
 }
 
 impl Column {
-    /// Takes one value, as it appears in the input (quotes included).
+    /// Takes one value of row number `row`, as it appears in the input
+    /// (quotes included). Taking a value again changes nothing: the bounds
+    /// and the numeric flag hold already, and an empty value is counted
+    /// once per row.
     #[inline(always)]
-    pub fn add(&mut self, raw: &[u8]) {
+    pub fn add(&mut self, raw: &[u8], row: u64) {
         if raw.is_empty() {
-            self.empty += 1;
+            self.count_empty(row);
             return;
         }
         // A shape implies a numeric column: its test comes first, so that
@@ -247,12 +254,18 @@ impl Column {
             }
         }
         if raw == b"\"\"" {
-            self.empty += 1;
+            self.count_empty(row);
             return;
         }
         if self.numeric {
             self.add_fixed(raw);
         }
+    }
+
+    #[inline(always)]
+    fn count_empty(&mut self, row: u64) {
+        self.empty += u64::from(self.empty_row != row);
+        self.empty_row = row;
     }
 
     /// A value that is a plain decimal, compared as one; others go slow.
@@ -314,8 +327,8 @@ mod tests {
 
     fn column(values: &[&str]) -> Column {
         let mut c = Column::default();
-        for v in values {
-            c.add(v.as_bytes());
+        for (row, v) in values.iter().enumerate() {
+            c.add(v.as_bytes(), row as u64);
         }
         c
     }
