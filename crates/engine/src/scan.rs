@@ -496,36 +496,45 @@ impl<J: Job> Pass<'_, J> {
         terms: u64,
         mut quoted_lf: u64,
     ) -> Result<Step, Error> {
-        let mut bits = delims | terms;
+        let (mut delims, mut terms) = (delims, terms);
         let mut field = self.field;
         let mut field_start = self.field_start;
-        while bits != 0 {
-            let p = bits.trailing_zeros();
-            let bit = 1u64 << p;
-            bits ^= bit;
-            let pos = b + p as usize;
-            if terms & bit != 0 {
-                self.field = field;
-                self.field_start = field_start;
-                let before = below(p);
-                self.quoted_lf += u64::from((quoted_lf & before).count_ones());
-                quoted_lf &= !before;
-                if let Step::Incomplete = self.term(pos)? {
-                    return Ok(Step::Incomplete);
+        loop {
+            // The delimiters before the next line ending, in a tight loop.
+            let until = match terms {
+                0 => !0,
+                t => below(t.trailing_zeros()),
+            };
+            let mut ahead = delims & until;
+            delims &= !until;
+            while ahead != 0 {
+                let pos = b + ahead.trailing_zeros() as usize;
+                ahead &= ahead - 1;
+                let flow = self.job.field(field, &self.buf[field_start..pos]);
+                field += 1;
+                field_start = pos + 1;
+                if flow == Flow::SkipRow {
+                    self.field = field;
+                    self.field_start = field_start;
+                    self.skipping = true;
+                    return self.walk(b, ahead | delims, terms, quoted_lf);
                 }
-                field = self.field;
-                field_start = self.field_start;
-                continue;
             }
-            let flow = self.job.field(field, &self.buf[field_start..pos]);
-            field += 1;
-            field_start = pos + 1;
-            if flow == Flow::SkipRow {
-                self.field = field;
-                self.field_start = field_start;
-                self.skipping = true;
-                return self.walk(b, delims & bits, terms & bits, quoted_lf);
+            if terms == 0 {
+                break;
             }
+            let p = terms.trailing_zeros();
+            terms &= terms - 1;
+            self.field = field;
+            self.field_start = field_start;
+            let before = below(p);
+            self.quoted_lf += u64::from((quoted_lf & before).count_ones());
+            quoted_lf &= !before;
+            if let Step::Incomplete = self.term(b + p as usize)? {
+                return Ok(Step::Incomplete);
+            }
+            field = self.field;
+            field_start = self.field_start;
         }
         self.field = field;
         self.field_start = field_start;
