@@ -42,7 +42,7 @@ bench() {
   local csv_bytes rows
   csv_bytes="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csv"]["bytes"])' "$out")"
   rows="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csv"]["rows"])' "$out")"
-  awk -v l="$label" -v s="$best" -v b="$csv_bytes" -v f="$(stat -c %s "$file")" -v r="$rss" -v n="$rows" 'BEGIN {
+  awk -v l="$label" -v s="$best" -v b="$csv_bytes" -v f="$(stat -L -c %s "$file")" -v r="$rss" -v n="$rows" 'BEGIN {
     printf "%-12s %6.2f s  %5.2f GB/s of CSV  %7.1f MB/s of file  peak RSS %5.1f MB  (%d rows)\n",
       l, s, b / s / 1e9, f / s / 1e6, r / 1024, n }'
 }
