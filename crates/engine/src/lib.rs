@@ -7,9 +7,11 @@
 //! memory bounded by the chunk size and the longest row.
 //!
 //! - [`Engine`] — feed chunks, take output and rejects, get [`Counts`].
-//! - [`Job`] — the trait every job implements; [`Filter`] is one.
+//! - [`Job`] — the trait every job implements; [`Filter`] and
+//!   [`OrderReports`] are two.
 //! - [`Dialect`] — delimiter, header, row-length limit.
-//! - [`Threshold`] and [`is_numeric`] — decimals compared exactly as written.
+//! - [`Threshold`] and [`is_numeric`] — decimals compared exactly as written;
+//!   [`Dec`] — decimals computed with exactly, as scaled integers.
 //! - [`unquote`] and [`write_csv_field`] — RFC 4180 field values.
 //!
 //! ```
@@ -27,11 +29,15 @@ mod classify;
 mod decimal;
 mod engine;
 mod filter;
+mod fixed;
 mod job;
+mod report;
 mod scan;
 
 pub use decimal::{is_numeric, Threshold, ThresholdError, Verdict};
 pub use engine::Engine;
 pub use filter::{Filter, FilterOptions};
+pub use fixed::{write_fixed, Dec, DecError};
 pub use job::{Flow, Header, Job, Outcome, Reason, Row};
+pub use report::{OrderReports, ReportOptions, Role, REPORT_NAMES};
 pub use scan::{unquote, write_csv_field, Counts, Dialect, Error, ErrorKind, BOM};

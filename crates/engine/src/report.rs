@@ -1,0 +1,720 @@
+//! The report job: order analytics in one streaming pass.
+//!
+//! Each row is grouped once, on the raw values of its finest key (region,
+//! category, sub-category, ship mode), with its order count and exact
+//! profit; the three reports are rolled up from those groups at the end.
+//! Memory grows with the number of distinct keys, never with rows.
+
+use crate::fixed::{write_fixed, Dec, DecError};
+use crate::job::{Flow, Header, Job, Outcome, Reason, Row};
+use crate::scan::{unquote, write_csv_field};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// What a column is used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Region,
+    Category,
+    SubCategory,
+    ShipMode,
+    CostPrice,
+    ListPrice,
+    Quantity,
+    DiscountPercent,
+}
+
+impl Role {
+    /// Every role, in the order of [`ReportOptions::columns`].
+    pub const ALL: [Role; 8] = [
+        Role::Region,
+        Role::Category,
+        Role::SubCategory,
+        Role::ShipMode,
+        Role::CostPrice,
+        Role::ListPrice,
+        Role::Quantity,
+        Role::DiscountPercent,
+    ];
+
+    /// The role's name in options: `region`, `sub_category`, ...
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Region => "region",
+            Role::Category => "category",
+            Role::SubCategory => "sub_category",
+            Role::ShipMode => "ship_mode",
+            Role::CostPrice => "cost_price",
+            Role::ListPrice => "list_price",
+            Role::Quantity => "quantity",
+            Role::DiscountPercent => "discount_percent",
+        }
+    }
+
+    /// The column it is read from unless configured otherwise.
+    pub fn default_column(self) -> &'static str {
+        match self {
+            Role::Region => "Region",
+            Role::Category => "Category",
+            Role::SubCategory => "Sub Category",
+            Role::ShipMode => "Ship Mode",
+            Role::CostPrice => "cost price",
+            Role::ListPrice => "List Price",
+            Role::Quantity => "Quantity",
+            Role::DiscountPercent => "Discount Percent",
+        }
+    }
+
+    /// The role named `key`, if any.
+    pub fn from_key(key: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Text roles form the group key, in this order.
+    fn text_slot(self) -> Option<usize> {
+        match self {
+            Role::Region => Some(0),
+            Role::Category => Some(1),
+            Role::SubCategory => Some(2),
+            Role::ShipMode => Some(3),
+            _ => None,
+        }
+    }
+}
+
+/// Options of the report job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// The header name of each role's column, indexed like [`Role::ALL`].
+    /// Names match ignoring case, surrounding spaces, and `_`/`-` versus
+    /// space.
+    pub columns: [String; 8],
+    /// Ship-mode values that mean "no ship mode" (besides an empty value),
+    /// matched ignoring case and surrounding spaces.
+    pub missing: Vec<String>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            columns: Role::ALL.map(|r| r.default_column().to_string()),
+            missing: vec!["Not Available".to_string()],
+        }
+    }
+}
+
+/// The file names of the three reports, in the order [`OrderReports::reports`]
+/// returns them.
+pub const REPORT_NAMES: [&str; 3] = [
+    "profit_by_region",
+    "top_ship_mode_by_category",
+    "orders_by_category",
+];
+
+/// Profit is kept with this many decimal places; each row's profit is
+/// rounded to it (half away from zero) before it is summed.
+const PROFIT_SCALE: u32 = 8;
+
+/// One group of the finest key: orders and profit.
+#[derive(Clone, Copy, Debug, Default)]
+struct Totals {
+    orders: u64,
+    /// Profit × 10^PROFIT_SCALE.
+    profit: i128,
+}
+
+/// The report job. Needs a header.
+#[derive(Debug)]
+pub struct OrderReports {
+    options: ReportOptions,
+    /// The role of each column of the header, `None` for unused ones.
+    roles: Vec<Option<Role>>,
+    /// Header names of the roles, for messages.
+    names: [String; 8],
+    wanted: usize,
+    /// The current row: its text values, length-prefixed, in the file's
+    /// column order (the same for every row).
+    key: Vec<u8>,
+    /// The current row's numbers, indexed by role.
+    numbers: [Result<Dec, DecError>; 8],
+    /// The text of numbers that did not parse, for the reject reason.
+    bad_text: [Vec<u8>; 8],
+    /// The order text roles appear in the key.
+    key_order: Vec<usize>,
+    groups: HashMap<Box<[u8]>, Totals, BuildHasherDefault<KeyHasher>>,
+}
+
+impl OrderReports {
+    pub fn new(options: ReportOptions) -> Self {
+        OrderReports {
+            options,
+            roles: Vec::new(),
+            names: Default::default(),
+            wanted: 0,
+            key: Vec::with_capacity(256),
+            numbers: [Err(DecError::Empty); 8],
+            bad_text: Default::default(),
+            key_order: Vec::new(),
+            groups: HashMap::default(),
+        }
+    }
+
+    /// How many distinct (region, category, sub-category, ship mode)
+    /// groups were seen.
+    pub fn groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// The three reports as CSV, named as in [`REPORT_NAMES`].
+    pub fn reports(&self) -> [(&'static str, Vec<u8>); 3] {
+        let rollup = self.rollup();
+        [
+            (REPORT_NAMES[0], profit_by_region(&rollup)),
+            (REPORT_NAMES[1], top_ship_mode_by_category(&rollup)),
+            (REPORT_NAMES[2], orders_by_category(&rollup)),
+        ]
+    }
+
+    fn rollup(&self) -> Rollup {
+        let mut r = Rollup::default();
+        for (key, t) in &self.groups {
+            let parts = self.split_key(key);
+            let [region, category, sub, mode] = parts;
+            let by_region = r.regions.entry(region.to_vec()).or_default();
+            by_region.orders += t.orders;
+            by_region.profit += t.profit;
+            let modes = r.modes.entry(category.to_vec()).or_default();
+            if !self.is_missing(mode) {
+                *modes.entry(mode.to_vec()).or_default() += t.orders;
+            }
+            *r.subs.entry((category.to_vec(), sub.to_vec())).or_default() += t.orders;
+        }
+        r
+    }
+
+    /// The text values of a group key, in role order.
+    fn split_key<'k>(&self, mut key: &'k [u8]) -> [&'k [u8]; 4] {
+        let mut parts: [&[u8]; 4] = [b""; 4];
+        for &slot in &self.key_order {
+            let (len, rest) = key.split_at(4);
+            let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+            parts[slot] = &rest[..len];
+            key = &rest[len..];
+        }
+        parts
+    }
+
+    fn is_missing(&self, mode: &[u8]) -> bool {
+        let mode = mode.trim_ascii();
+        mode.is_empty()
+            || self
+                .options
+                .missing
+                .iter()
+                .any(|m| m.trim().as_bytes().eq_ignore_ascii_case(mode))
+    }
+
+    /// Why the current row cannot be used, if it cannot.
+    fn problem(&self, row: &Row<'_>) -> Option<Reason> {
+        if let Some(reason) = row.field_count_problem() {
+            return Some(reason);
+        }
+        for &slot in &self.key_order {
+            let role = Role::ALL[slot];
+            if role != Role::ShipMode && self.text_value(slot).trim_ascii().is_empty() {
+                let name = &self.names[role.index()];
+                return Some(Reason::Other(format!("{name}: missing value")));
+            }
+        }
+        None
+    }
+
+    /// The current row's text value of key slot `slot`.
+    fn text_value(&self, slot: usize) -> &[u8] {
+        let mut key = &self.key[..];
+        for &s in &self.key_order {
+            let (len, rest) = key.split_at(4);
+            let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+            if s == slot {
+                return &rest[..len];
+            }
+            key = &rest[len..];
+        }
+        b""
+    }
+
+    /// The current row's profit × 10^PROFIT_SCALE.
+    fn profit(&self) -> Result<i128, Reason> {
+        let number = |role: Role| {
+            self.numbers[role.index()].map_err(|e| {
+                let name = &self.names[role.index()];
+                let value = String::from_utf8_lossy(&self.bad_text[role.index()]);
+                Reason::Other(match e {
+                    DecError::Empty => format!("{name}: missing value"),
+                    DecError::NotANumber => format!("{name}: {value:?} is not a number"),
+                    DecError::OutOfRange => format!("{name}: {value:?} is out of range"),
+                })
+            })
+        };
+        let list = number(Role::ListPrice)?;
+        let discount = number(Role::DiscountPercent)?;
+        let cost = number(Role::CostPrice)?;
+        let quantity = number(Role::Quantity)?;
+        profit(list, discount, cost, quantity)
+            .ok_or_else(|| Reason::Other("profit out of range".to_string()))
+    }
+}
+
+/// Profit of one row, (list × (1 − discount/100) − cost) × quantity, with
+/// PROFIT_SCALE decimals; `None` on overflow.
+fn profit(list: Dec, discount: Dec, cost: Dec, quantity: Dec) -> Option<i128> {
+    // 100 × (list × (100 − discount)/100 − cost), at scale s1.
+    let pow = crate::fixed::pow10;
+    let kept = pow(discount.scale)?
+        .checked_mul(100)?
+        .checked_sub(discount.mantissa)?;
+    let term1 = list.mantissa.checked_mul(kept)?;
+    let scale1 = list.scale + discount.scale;
+    let s1 = scale1.max(cost.scale);
+    let x = term1.checked_mul(pow(s1 - scale1)?)?.checked_sub(
+        cost.mantissa
+            .checked_mul(100)?
+            .checked_mul(pow(s1 - cost.scale)?)?,
+    )?;
+    let y = x.checked_mul(quantity.mantissa)?;
+    Dec {
+        mantissa: y,
+        scale: s1 + quantity.scale + 2,
+    }
+    .rescale(PROFIT_SCALE)
+}
+
+impl Job for OrderReports {
+    fn begin(&mut self, header: Option<&Header>, _out: &mut Vec<u8>) -> Result<(), String> {
+        let header = header.ok_or("the report job needs a header row")?;
+        let wanted: Vec<String> = self.options.columns.iter().map(|c| normal(c)).collect();
+        self.roles = vec![None; header.names.len()];
+        for (role, want) in Role::ALL.into_iter().zip(&wanted) {
+            let found = header
+                .names
+                .iter()
+                .position(|n| normal(&String::from_utf8_lossy(n)) == *want);
+            let Some(index) = found else {
+                return Err(format!(
+                    "the header has no {:?} column (the {} column; header: {})",
+                    self.options.columns[role.index()],
+                    role.key(),
+                    header.listing()
+                ));
+            };
+            self.roles[index] = Some(role);
+            self.names[role.index()] = String::from_utf8_lossy(&header.names[index]).into_owned();
+            self.wanted = self.wanted.max(index + 1);
+        }
+        self.key_order = self
+            .roles
+            .iter()
+            .flatten()
+            .filter_map(|r| r.text_slot())
+            .collect();
+        Ok(())
+    }
+
+    fn fields_wanted(&self) -> usize {
+        self.wanted
+    }
+
+    #[inline]
+    fn field(&mut self, index: usize, raw: &[u8]) -> Flow {
+        if index == 0 {
+            self.key.clear();
+        }
+        let Some(Some(role)) = self.roles.get(index) else {
+            return Flow::Next;
+        };
+        if role.text_slot().is_some() {
+            let value = unquote(raw);
+            self.key
+                .extend_from_slice(&(value.len() as u32).to_le_bytes());
+            self.key.extend_from_slice(&value);
+        } else {
+            let value = unquote(raw);
+            let number = Dec::parse(&value);
+            if number.is_err() {
+                self.bad_text[role.index()] = value.into_owned();
+            }
+            self.numbers[role.index()] = number;
+        }
+        Flow::Next
+    }
+
+    fn row(&mut self, row: &Row<'_>, _out: &mut Vec<u8>) -> Outcome {
+        if let Some(reason) = self.problem(row) {
+            return Outcome::Rejected(reason);
+        }
+        let profit = match self.profit() {
+            Ok(p) => p,
+            Err(reason) => return Outcome::Rejected(reason),
+        };
+        let totals = match self.groups.get_mut(&self.key[..]) {
+            Some(t) => t,
+            None => self
+                .groups
+                .entry(self.key.clone().into_boxed_slice())
+                .or_default(),
+        };
+        totals.orders += 1;
+        totals.profit += profit;
+        Outcome::Selected
+    }
+}
+
+/// A column name made comparable: trimmed, lowercase, `_` and `-` as space.
+fn normal(name: &str) -> String {
+    name.trim()
+        .chars()
+        .map(|c| match c {
+            '_' | '-' => ' ',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// The groups rolled up to each report's key, sorted by it.
+#[derive(Default)]
+struct Rollup {
+    regions: BTreeMap<Vec<u8>, Totals>,
+    /// Category → ship mode → orders (missing modes left out).
+    modes: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, u64>>,
+    subs: BTreeMap<(Vec<u8>, Vec<u8>), u64>,
+}
+
+fn profit_by_region(r: &Rollup) -> Vec<u8> {
+    let mut rows: Vec<_> = r.regions.iter().collect();
+    // Most profitable first; equal profits by region name.
+    rows.sort_by(|a, b| b.1.profit.cmp(&a.1.profit).then(a.0.cmp(b.0)));
+    let mut out = b"region,profit,orders\n".to_vec();
+    for (region, t) in rows {
+        write_csv_field(&mut out, region);
+        out.push(b',');
+        write_fixed(&mut out, t.profit, PROFIT_SCALE, 2);
+        out.extend_from_slice(format!(",{}\n", t.orders).as_bytes());
+    }
+    out
+}
+
+fn top_ship_mode_by_category(r: &Rollup) -> Vec<u8> {
+    let mut out = b"category,ship_mode,orders\n".to_vec();
+    for (category, modes) in &r.modes {
+        // The first of the most used modes in name order wins a tie.
+        let top = modes
+            .iter()
+            .fold(None::<(&Vec<u8>, u64)>, |best, (m, &n)| match best {
+                Some((_, b)) if b >= n => best,
+                _ => Some((m, n)),
+            });
+        write_csv_field(&mut out, category);
+        out.push(b',');
+        let (mode, orders) = top.map_or((&b""[..], 0), |(m, n)| (&m[..], n));
+        write_csv_field(&mut out, mode);
+        out.extend_from_slice(format!(",{orders}\n").as_bytes());
+    }
+    out
+}
+
+fn orders_by_category(r: &Rollup) -> Vec<u8> {
+    let mut out = b"category,sub_category,orders\n".to_vec();
+    for ((category, sub), orders) in &r.subs {
+        write_csv_field(&mut out, category);
+        out.push(b',');
+        write_csv_field(&mut out, sub);
+        out.extend_from_slice(format!(",{orders}\n").as_bytes());
+    }
+    out
+}
+
+/// A fast hasher for group keys (short byte strings, few distinct): eight
+/// bytes at a time, multiply-mixed. Not for keys an attacker chooses to
+/// collide, which costs time here, never correctness.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(K);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Dialect, Engine};
+
+    const HEADER: &str = "Order Id,Order Date,Ship Mode,Segment,Country,City,State,Postal Code,Region,Category,Sub Category,Product Id,cost price,List Price,Quantity,Discount Percent\n";
+
+    /// One order row; the columns the job ignores are filled in.
+    fn order(
+        mode: &str,
+        region: &str,
+        cat: &str,
+        sub: &str,
+        cost: &str,
+        list: &str,
+        qty: &str,
+        disc: &str,
+    ) -> String {
+        format!("CA-1,2023-09-05,{mode},Consumer,United States,Austin,Texas,78701,{region},{cat},{sub},P-1,{cost},{list},{qty},{disc}\n")
+    }
+
+    fn run(input: &str) -> (Engine<OrderReports>, crate::Counts) {
+        let mut engine = Engine::new(
+            Dialect::default(),
+            OrderReports::new(ReportOptions::default()),
+        );
+        engine.feed(input.as_bytes()).unwrap();
+        let counts = engine.finish().unwrap();
+        (engine, counts)
+    }
+
+    fn reports(engine: &Engine<OrderReports>) -> Vec<String> {
+        engine
+            .job()
+            .reports()
+            .into_iter()
+            .map(|(_, r)| String::from_utf8(r).unwrap())
+            .collect()
+    }
+
+    /// Worked by hand: profit = (list × (1 − disc/100) − cost) × qty.
+    ///  West:  (260×0.98 − 240)×2 = 29.60;  (100×0.9 − 50)×1 = 40;  (10 − 12.5)×3 = −7.50  → 62.10, 3 orders
+    ///  East:  (80×0.95 − 70)×4 = 24;  (30 − 20)×1 = 10  → 34.00, 2 orders
+    ///  South: (5 − 1)×10 = 40 → 40.00, 1 order
+    /// Furniture modes: Standard 2, Second 2 (tie → "Second Class"), "Not Available" 1 (not a mode).
+    const SAMPLE: &[&[&str; 8]] = &[
+        &[
+            "Standard Class",
+            "West",
+            "Furniture",
+            "Bookcases",
+            "240",
+            "260",
+            "2",
+            "2",
+        ],
+        &[
+            "Second Class",
+            "West",
+            "Furniture",
+            "Chairs",
+            "50",
+            "100",
+            "1",
+            "10",
+        ],
+        &[
+            "Second Class",
+            "East",
+            "Furniture",
+            "Chairs",
+            "70",
+            "80",
+            "4",
+            "5",
+        ],
+        &[
+            "Standard Class",
+            "East",
+            "Furniture",
+            "Tables",
+            "20",
+            "30",
+            "1",
+            "0",
+        ],
+        &[
+            "Not Available",
+            "West",
+            "Furniture",
+            "Chairs",
+            "12.5",
+            "10",
+            "3",
+            "0",
+        ],
+        &[
+            "not available ",
+            "South",
+            "Office Supplies",
+            "Paper",
+            "1",
+            "5",
+            "10",
+            "0",
+        ],
+    ];
+
+    fn sample() -> String {
+        let mut s = HEADER.to_string();
+        for r in SAMPLE {
+            s += &order(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+        }
+        s
+    }
+
+    #[test]
+    fn reports_match_a_hand_computed_file() {
+        let (engine, counts) = run(&sample());
+        assert_eq!((counts.rows, counts.selected, counts.rejected), (6, 6, 0));
+        let r = reports(&engine);
+        assert_eq!(
+            r[0],
+            "region,profit,orders\nWest,62.10,3\nSouth,40.00,1\nEast,34.00,2\n"
+        );
+        assert_eq!(
+            r[1],
+            "category,ship_mode,orders\nFurniture,Second Class,2\nOffice Supplies,,0\n"
+        );
+        assert_eq!(
+            r[2],
+            "category,sub_category,orders\nFurniture,Bookcases,1\nFurniture,Chairs,3\nFurniture,Tables,1\nOffice Supplies,Paper,1\n"
+        );
+    }
+
+    #[test]
+    fn equal_profits_are_ordered_by_region_name() {
+        let mut s = HEADER.to_string();
+        s += &order("A", "North", "C", "S", "0", "10", "1", "0");
+        s += &order("A", "Central", "C", "S", "0", "10", "1", "0");
+        let (engine, _) = run(&s);
+        assert_eq!(
+            reports(&engine)[0],
+            "region,profit,orders\nCentral,10.00,1\nNorth,10.00,1\n"
+        );
+    }
+
+    #[test]
+    fn any_chunking_gives_the_same_reports() {
+        let input = sample();
+        let (whole, _) = run(&input);
+        let expected = reports(&whole);
+        for split in 0..=input.len() {
+            let mut engine = Engine::new(
+                Dialect::default(),
+                OrderReports::new(ReportOptions::default()),
+            );
+            engine.feed(&input.as_bytes()[..split]).unwrap();
+            engine.feed(&input.as_bytes()[split..]).unwrap();
+            engine.finish().unwrap();
+            assert_eq!(reports(&engine), expected, "split at {split}");
+        }
+    }
+
+    #[test]
+    fn columns_match_in_any_order_case_and_spacing_and_quotes_are_values() {
+        let input = "\u{feff} quantity ,LIST_PRICE,Region,discount-percent,COST PRICE,ship mode,category,sub_category,extra\n\
+                     2,\"1,000\",West,0,1,Air,\"Tech, Misc\",\"Pho\"\"nes\",x\n\
+                     1,5,\"West\",0,1,Air,\"Tech, Misc\",\"Pho\"\"nes\",y\n";
+        let (engine, counts) = run(input);
+        assert_eq!(
+            counts.rejected,
+            1,
+            "{}",
+            String::from_utf8_lossy(engine.rejects())
+        );
+        assert!(String::from_utf8_lossy(engine.rejects())
+            .contains("LIST_PRICE: \"\"1,000\"\" is not a number"));
+        let r = reports(&engine);
+        assert_eq!(r[0], "region,profit,orders\nWest,4.00,1\n");
+        assert_eq!(
+            r[2],
+            "category,sub_category,orders\n\"Tech, Misc\",\"Pho\"\"nes\",1\n"
+        );
+    }
+
+    #[test]
+    fn unusable_rows_are_rejected_with_line_and_reason() {
+        let mut s = HEADER.to_string();
+        s += &order("Air", "West", "C", "S", "1", "abc", "1", "0"); // line 2
+        s += &order("Air", "", "C", "S", "1", "2", "1", "0"); // line 3
+        s += &order("Air", "West", "C", "S", "1", "2", "", "0"); // line 4
+        s += "CA-9,2023-01-01,Air\n"; // line 5
+        s += &order("", "West", "C", "S", "1", "2", "1", "0"); // line 6: no ship mode is fine
+        let (engine, counts) = run(&s);
+        assert_eq!((counts.rows, counts.selected, counts.rejected), (5, 1, 4));
+        let rejects = String::from_utf8_lossy(engine.rejects()).into_owned();
+        let lines: Vec<_> = rejects
+            .lines()
+            .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "line,reason",
+                "2,\"List Price: \"\"abc\"\" is not a number\"",
+                "3,Region: missing value",
+                "4,Quantity: missing value",
+                "5,\"expected 16 fields"
+            ]
+        );
+        assert_eq!(reports(&engine)[1], "category,ship_mode,orders\nC,,0\n");
+    }
+
+    #[test]
+    fn a_missing_column_is_an_error_naming_it() {
+        let mut engine = Engine::new(
+            Dialect::default(),
+            OrderReports::new(ReportOptions::default()),
+        );
+        let err = engine
+            .feed(b"Region,Category,Sub Category,cost price,List Price,Quantity,Discount Percent\nW,C,S,1,2,1,0\n")
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("\"Ship Mode\" column"), "{msg}");
+        assert!(msg.contains("header: Region, Category"), "{msg}");
+    }
+
+    #[test]
+    fn profit_is_exact_with_decimals_and_exponents() {
+        let d = |s: &str| Dec::parse(s.as_bytes()).unwrap();
+        // (19.99 × 0.875 − 10.005) × 3 = (17.49125 − 10.005) × 3 = 22.45875
+        assert_eq!(
+            profit(d("19.99"), d("12.5"), d("10.005"), d("3")),
+            Some(2_245_875_000)
+        );
+        // (1e2 × 1 − 0.1) × 0.5 = 49.95
+        assert_eq!(
+            profit(d("1e2"), d("0"), d("0.1"), d("0.5")),
+            Some(4_995_000_000)
+        );
+        assert_eq!(profit(d("1e30"), d("0"), d("0"), d("1e9")), None);
+    }
+}
