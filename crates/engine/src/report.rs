@@ -482,16 +482,8 @@ mod tests {
     const HEADER: &str = "Order Id,Order Date,Ship Mode,Segment,Country,City,State,Postal Code,Region,Category,Sub Category,Product Id,cost price,List Price,Quantity,Discount Percent\n";
 
     /// One order row; the columns the job ignores are filled in.
-    fn order(
-        mode: &str,
-        region: &str,
-        cat: &str,
-        sub: &str,
-        cost: &str,
-        list: &str,
-        qty: &str,
-        disc: &str,
-    ) -> String {
+    fn order(r: &[&str; 8]) -> String {
+        let [mode, region, cat, sub, cost, list, qty, disc] = r;
         format!("CA-1,2023-09-05,{mode},Consumer,United States,Austin,Texas,78701,{region},{cat},{sub},P-1,{cost},{list},{qty},{disc}\n")
     }
 
@@ -585,7 +577,7 @@ mod tests {
     fn sample() -> String {
         let mut s = HEADER.to_string();
         for r in SAMPLE {
-            s += &order(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+            s += &order(r);
         }
         s
     }
@@ -612,8 +604,8 @@ mod tests {
     #[test]
     fn equal_profits_are_ordered_by_region_name() {
         let mut s = HEADER.to_string();
-        s += &order("A", "North", "C", "S", "0", "10", "1", "0");
-        s += &order("A", "Central", "C", "S", "0", "10", "1", "0");
+        s += &order(&["A", "North", "C", "S", "0", "10", "1", "0"]);
+        s += &order(&["A", "Central", "C", "S", "0", "10", "1", "0"]);
         let (engine, _) = run(&s);
         assert_eq!(
             reports(&engine)[0],
@@ -663,11 +655,11 @@ mod tests {
     #[test]
     fn unusable_rows_are_rejected_with_line_and_reason() {
         let mut s = HEADER.to_string();
-        s += &order("Air", "West", "C", "S", "1", "abc", "1", "0"); // line 2
-        s += &order("Air", "", "C", "S", "1", "2", "1", "0"); // line 3
-        s += &order("Air", "West", "C", "S", "1", "2", "", "0"); // line 4
+        s += &order(&["Air", "West", "C", "S", "1", "abc", "1", "0"]); // line 2
+        s += &order(&["Air", "", "C", "S", "1", "2", "1", "0"]); // line 3
+        s += &order(&["Air", "West", "C", "S", "1", "2", "", "0"]); // line 4
         s += "CA-9,2023-01-01,Air\n"; // line 5
-        s += &order("", "West", "C", "S", "1", "2", "1", "0"); // line 6: no ship mode is fine
+        s += &order(&["", "West", "C", "S", "1", "2", "1", "0"]); // line 6: no ship mode is fine
         let (engine, counts) = run(&s);
         assert_eq!((counts.rows, counts.selected, counts.rejected), (5, 1, 4));
         let rejects = String::from_utf8_lossy(engine.rejects()).into_owned();
