@@ -6,7 +6,7 @@
 use crate::route::Route;
 use crate::run::{JobKind, JobSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sluice_engine::{Dialect, FilterOptions};
+use sluice_engine::{Dialect, FilterOptions, ReportOptions, Role};
 use std::path::PathBuf;
 
 /// Event-driven CSV processing for object storage.
@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Keep the rows whose numeric values exceed a threshold, byte for byte.
     Filter(FilterArgs),
+    /// Order analytics: three partitioned CSV reports (profit by region, top ship mode by
+    /// category, orders by category and sub-category).
+    Report(ReportArgs),
     /// Watch a folder like a bucket: process the files in it and each new one.
     Watch(WatchArgs),
     /// Long-poll an SQS queue for S3 notifications and process each object.
@@ -134,10 +137,75 @@ pub struct FilterArgs {
     pub csv: CsvArgs,
 }
 
+/// Options of the report job.
+#[derive(Debug, Args)]
+pub struct ReportOpts {
+    /// A column other than the default for a role: ROLE=NAME, comma-separated. Roles (defaults):
+    /// region (Region), category (Category), sub_category (Sub Category), ship_mode (Ship Mode),
+    /// cost_price (cost price), list_price (List Price), quantity (Quantity), discount_percent
+    /// (Discount Percent). Names match ignoring case, surrounding spaces, and `_`/`-` vs space.
+    #[arg(
+        long = "column",
+        env = "SLUICE_REPORT_COLUMNS",
+        value_delimiter = ',',
+        value_name = "ROLE=NAME"
+    )]
+    pub columns: Vec<String>,
+    /// Ship-mode values meaning "no ship mode", comma-separated (matched ignoring case and
+    /// surrounding spaces; an empty value always means none).
+    #[arg(
+        long,
+        env = "SLUICE_MISSING_VALUES",
+        value_delimiter = ',',
+        default_value = "Not Available"
+    )]
+    pub missing: Vec<String>,
+}
+
+impl ReportOpts {
+    /// The job's options; an unknown role is an error.
+    pub fn options(&self) -> anyhow::Result<ReportOptions> {
+        let mut options = ReportOptions::default();
+        for spec in self.columns.iter().filter(|c| !c.trim().is_empty()) {
+            let (role, name) = spec
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--column {spec:?}: expected ROLE=NAME"))?;
+            let role = Role::from_key(role.trim()).ok_or_else(|| {
+                let roles: Vec<_> = Role::ALL.iter().map(|r| r.key()).collect();
+                anyhow::anyhow!("--column {spec:?}: roles are {}", roles.join(", "))
+            })?;
+            options.columns[role as usize] = name.trim().to_string();
+        }
+        options.missing = self.missing.clone();
+        Ok(options)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Input: a path, `-` for stdin (the default), or s3://bucket/key.
+    pub input: Option<String>,
+    /// Where the reports go: a folder, or an S3 prefix (s3://bucket/prefix/). Rejected rows go
+    /// under its `_rejects/`.
+    #[arg(short, long)]
+    pub output: String,
+    /// The partition date (YYYY-MM-DD); by default the input's last-modified date (UTC).
+    #[arg(long, value_parser = crate::analytics::parse_date)]
+    pub ingest_date: Option<String>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub report: ReportOpts,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}
+
 /// The jobs a door can run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum JobName {
     Filter,
+    Report,
 }
 
 /// Which job a door runs, and its options.
@@ -149,6 +217,8 @@ pub struct JobArgs {
     #[command(flatten)]
     pub filter: FilterOpts,
     #[command(flatten)]
+    pub report: ReportOpts,
+    #[command(flatten)]
     pub csv: CsvArgs,
 }
 
@@ -156,6 +226,7 @@ impl JobArgs {
     pub fn spec(&self) -> anyhow::Result<JobSpec> {
         let kind = match self.job {
             JobName::Filter => JobKind::Filter(self.filter.options(&self.csv)?),
+            JobName::Report => JobKind::Report(self.report.options()?),
         };
         Ok(JobSpec {
             dialect: self.csv.dialect(),

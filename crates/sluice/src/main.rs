@@ -2,6 +2,7 @@
 //! folder watcher, the queue worker, the Lambda `bootstrap`). Parses
 //! arguments, hands over, prints errors once with their context.
 
+mod analytics;
 mod cli;
 mod events;
 mod filter_cmd;
@@ -10,6 +11,7 @@ mod lambda;
 mod location;
 mod log;
 mod process;
+mod report_cmd;
 mod route;
 mod run;
 mod s3;
@@ -63,6 +65,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     log::init()?;
     match cli.command {
         Command::Filter(args) => filter_cmd::run(args).await,
+        Command::Report(args) => report_cmd::run(args).await,
         Command::Watch(args) => watch::run(&args, &args.job.spec()?).await,
         Command::Worker(args) => {
             let (route, spec) = (args.route.route()?, args.job.spec()?);

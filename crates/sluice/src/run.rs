@@ -2,7 +2,7 @@
 
 use crate::io::{Input, Output, CHUNK_BYTES};
 use anyhow::Context;
-use sluice_engine::{Counts, Dialect, Engine, Filter, FilterOptions, Job};
+use sluice_engine::{Counts, Dialect, Engine, Filter, FilterOptions, Job, ReportOptions};
 use std::fmt;
 use std::time::Instant;
 
@@ -17,6 +17,8 @@ pub struct JobSpec {
 #[derive(Clone, Debug)]
 pub enum JobKind {
     Filter(FilterOptions),
+    /// Partitioned reports, written by [`crate::analytics::run`].
+    Report(ReportOptions),
 }
 
 impl JobSpec {
@@ -24,6 +26,7 @@ impl JobSpec {
     pub fn name(&self) -> &'static str {
         match self.kind {
             JobKind::Filter(_) => "filter",
+            JobKind::Report(_) => "report",
         }
     }
 
@@ -72,6 +75,11 @@ impl JobSpec {
             JobKind::Filter(options) => {
                 let engine = Engine::new(self.dialect.clone(), Filter::new(options.clone()));
                 Ok(stream(engine, input, output, rejects).await?.0)
+            }
+            JobKind::Report(_) => {
+                anyhow::bail!(
+                    "the report job writes several outputs: it runs through analytics::run"
+                )
             }
         }
     }
@@ -123,7 +131,7 @@ impl Rejects {
     /// Commits the rejects output when there were rejected rows (or
     /// always, with `keep_empty`), discards it otherwise; returns the
     /// sample when the rejects were only sampled.
-    async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
+    pub async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
         match self {
             Rejects::To(out) if rejected > 0 || keep_empty => {
                 out.commit().await.map(|()| Vec::new())
@@ -137,7 +145,7 @@ impl Rejects {
     }
 
     /// Discards the rejects output.
-    async fn abort(self) {
+    pub async fn abort(self) {
         if let Rejects::To(out) = self {
             out.abort().await;
         }

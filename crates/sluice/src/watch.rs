@@ -5,6 +5,7 @@
 //! once its size and modification time hold still between two scans, so a
 //! file still being copied in is not read half-written.
 
+use crate::analytics::{self, Partition, Place};
 use crate::cli::WatchArgs;
 use crate::io::{Input, Output};
 use crate::log;
@@ -51,10 +52,7 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
             let rel = path
                 .strip_prefix(&dir)
                 .expect("scanned files are inside the folder");
-            if process(&path, &out.join(rel), &out.join("_rejects").join(rel), spec)
-                .await
-                .is_err()
-            {
+            if process(&path, rel, &out, spec).await.is_err() {
                 failures += 1;
             }
             done.insert(path, stamp);
@@ -72,21 +70,16 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
 }
 
 /// Processes one file and logs the outcome.
-async fn process(
-    path: &Path,
-    output_path: &Path,
-    rejects_path: &Path,
-    spec: &JobSpec,
-) -> anyhow::Result<()> {
+async fn process(path: &Path, rel: &Path, out: &Path, spec: &JobSpec) -> anyhow::Result<()> {
     let started = Instant::now();
-    let result = run_one(path, output_path, rejects_path, spec).await;
+    let result = run_one(path, rel, out, spec).await;
     let mut fields = json!({"file": path.display().to_string(), "job": spec.name(),
                             "duration_ms": started.elapsed().as_millis() as u64});
     let obj = fields.as_object_mut().expect("an object");
     match &result {
-        Ok(report) => {
+        Ok((report, output)) => {
             let c = report.counts;
-            obj.insert("output".into(), output_path.display().to_string().into());
+            obj.insert("output".into(), output.clone().into());
             for (k, v) in [
                 ("rows", c.rows),
                 ("selected", c.selected),
@@ -105,15 +98,59 @@ async fn process(
     result.map(|_| ())
 }
 
+/// Runs the job on one file; returns the report and where the results went.
 async fn run_one(
     path: &Path,
-    output_path: &Path,
-    rejects_path: &Path,
+    rel: &Path,
+    out: &Path,
     spec: &JobSpec,
-) -> anyhow::Result<crate::run::Report> {
+) -> anyhow::Result<(crate::run::Report, String)> {
     match &spec.kind {
-        JobKind::Filter(_) => filter_one(path, output_path, rejects_path, spec).await,
+        JobKind::Filter(_) => {
+            let output_path = out.join(rel);
+            let rejects_path = out.join("_rejects").join(rel);
+            let report = filter_one(path, &output_path, &rejects_path, spec).await?;
+            Ok((report, output_path.display().to_string()))
+        }
+        JobKind::Report(options) => {
+            let report = report_one(path, rel, out, spec, options).await?;
+            Ok((report, out.display().to_string()))
+        }
     }
+}
+
+/// The report job on one file: reports partitioned by the file's
+/// modification date under the output folder, rejects under its
+/// `_rejects/`.
+async fn report_one(
+    path: &Path,
+    rel: &Path,
+    out: &Path,
+    spec: &JobSpec,
+    options: &sluice_engine::ReportOptions,
+) -> anyhow::Result<crate::run::Report> {
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let partition = Partition {
+        date: analytics::date_of(modified),
+        stem: analytics::stem(&rel.to_string_lossy(), "", ".csv"),
+    };
+    let places = (
+        Place::Dir(out.to_path_buf()),
+        Place::Dir(out.join("_rejects")),
+    );
+    let mut input = Input::open(Some(path))?;
+    let written = analytics::run(
+        spec,
+        options,
+        &mut input,
+        (&places.0, &places.1),
+        &partition,
+        Default::default(),
+    )
+    .await?;
+    Ok(written.report)
 }
 
 /// The filter job on one file: its result and rejects at the same
