@@ -34,19 +34,15 @@ impl Dec {
     /// assert_eq!(Dec::parse(b"Not Available"), Err(DecError::NotANumber));
     /// assert_eq!(Dec::parse(b""), Err(DecError::Empty));
     /// ```
+    #[inline]
     pub fn parse(text: &[u8]) -> Result<Dec, DecError> {
-        let text = text.trim_ascii();
-        if text.is_empty() {
-            return Err(DecError::Empty);
+        match parse_plain(text) {
+            Some((mantissa, scale)) => Ok(Dec {
+                mantissa: i128::from(mantissa),
+                scale,
+            }),
+            None => parse_general(text),
         }
-        // The common case: a short unsigned integer.
-        if text.len() <= 18 && text.iter().all(u8::is_ascii_digit) {
-            let mantissa = text
-                .iter()
-                .fold(0i128, |m, &d| m * 10 + i128::from(d - b'0'));
-            return Ok(Dec { mantissa, scale: 0 });
-        }
-        parse_general(text)
     }
 
     /// This number with `scale` decimal places, rounded half away from
@@ -60,7 +56,34 @@ impl Dec {
     }
 }
 
+/// The common case of [`Dec::parse`]: up to 19 digits with an optional
+/// point and nothing else, which fits a u64. `None` for anything else.
+#[inline(always)]
+pub(crate) fn parse_plain(text: &[u8]) -> Option<(u64, u32)> {
+    if text.len() > 19 {
+        return None;
+    }
+    let mut mantissa = 0u64;
+    let mut point = None;
+    for (i, &b) in text.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa * 10 + u64::from(digit);
+        } else if b == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
+        }
+    }
+    let digits = text.len() - usize::from(point.is_some());
+    (digits > 0).then(|| (mantissa, point.map_or(0, |p| text.len() - p - 1) as u32))
+}
+
 fn parse_general(text: &[u8]) -> Result<Dec, DecError> {
+    let text = text.trim_ascii();
+    if text.is_empty() {
+        return Err(DecError::Empty);
+    }
     let (negative, rest) = match text {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),
@@ -125,9 +148,21 @@ fn parse_exponent(e: &[u8]) -> Result<i64, DecError> {
     Ok(if negative { -value } else { value })
 }
 
+/// Powers of ten that fit an i128.
+const POW10: [i128; 39] = {
+    let mut table = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
 /// 10^n, when it fits.
+#[inline]
 pub(crate) fn pow10(n: u32) -> Option<i128> {
-    10i128.checked_pow(n)
+    POW10.get(n as usize).copied()
 }
 
 /// `n / d` rounded half away from zero (`d > 0`).

@@ -5,7 +5,7 @@
 //! profit; the three reports are rolled up from those groups at the end.
 //! Memory grows with the number of distinct keys, never with rows.
 
-use crate::fixed::{write_fixed, Dec, DecError};
+use crate::fixed::{parse_plain, write_fixed, Dec, DecError};
 use crate::job::{Flow, Header, Job, Outcome, Reason, Row};
 use crate::scan::{unquote, write_csv_field};
 use std::collections::{BTreeMap, HashMap};
@@ -139,10 +139,15 @@ pub struct OrderReports {
     /// The current row: its text values, length-prefixed, in the file's
     /// column order (the same for every row).
     key: Vec<u8>,
-    /// The current row's numbers, indexed by role.
-    numbers: [Result<Dec, DecError>; 8],
-    /// The text of numbers that did not parse, for the reject reason.
-    bad_text: [Vec<u8>; 8],
+    /// The current row's plain numbers (mantissa, scale), indexed by role.
+    plain: [(u64, u32); 8],
+    /// A bit per role whose value is not a plain number: signed, with an
+    /// exponent, quoted, or not a number at all; its text is in `other`.
+    not_plain: u8,
+    /// Where each text value of the current row lies in `key`, by slot.
+    spans: [(u32, u32); 4],
+    /// The text of the values that are not plain numbers, by role.
+    other: [Vec<u8>; 8],
     /// The order text roles appear in the key.
     key_order: Vec<usize>,
     groups: HashMap<Box<[u8]>, Totals, BuildHasherDefault<KeyHasher>>,
@@ -156,8 +161,10 @@ impl OrderReports {
             names: Default::default(),
             wanted: 0,
             key: Vec::with_capacity(256),
-            numbers: [Err(DecError::Empty); 8],
-            bad_text: Default::default(),
+            plain: [(0, 0); 8],
+            not_plain: 0,
+            other: Default::default(),
+            spans: [(0, 0); 4],
             key_order: Vec::new(),
             groups: HashMap::default(),
         }
@@ -218,14 +225,68 @@ impl OrderReports {
                 .any(|m| m.trim().as_bytes().eq_ignore_ascii_case(mode))
     }
 
+    /// Appends a text value of the current row to its group key.
+    #[inline(always)]
+    fn push_text(&mut self, slot: usize, value: &[u8]) {
+        self.key
+            .extend_from_slice(&(value.len() as u32).to_le_bytes());
+        let start = self.key.len() as u32;
+        self.key.extend_from_slice(value);
+        self.spans[slot] = (start, self.key.len() as u32);
+    }
+
+    /// A field that was quoted, given its value.
+    #[cold]
+    fn quoted_field(&mut self, role: Role, value: &[u8]) {
+        match role.text_slot() {
+            Some(slot) => self.push_text(slot, value),
+            None => self.push_other(role, value),
+        }
+    }
+
+    /// Keeps a number field that is not plain for [`Self::number`].
+    #[cold]
+    fn push_other(&mut self, role: Role, value: &[u8]) {
+        let i = role.index();
+        self.not_plain |= 1 << i;
+        self.other[i].clear();
+        self.other[i].extend_from_slice(value);
+    }
+
+    /// The current row's number for `role`, or why it has none.
+    #[inline]
+    fn number(&self, role: Role) -> Result<Dec, Reason> {
+        let i = role.index();
+        if self.not_plain & (1 << i) == 0 {
+            let (mantissa, scale) = self.plain[i];
+            return Ok(Dec {
+                mantissa: i128::from(mantissa),
+                scale,
+            });
+        }
+        Dec::parse(&self.other[i]).map_err(|e| {
+            let name = &self.names[i];
+            let value = String::from_utf8_lossy(&self.other[i]);
+            Reason::Other(match e {
+                DecError::Empty => format!("{name}: missing value"),
+                DecError::NotANumber => format!("{name}: {value:?} is not a number"),
+                DecError::OutOfRange => format!("{name}: {value:?} is out of range"),
+            })
+        })
+    }
+
     /// Why the current row cannot be used, if it cannot.
     fn problem(&self, row: &Row<'_>) -> Option<Reason> {
         if let Some(reason) = row.field_count_problem() {
             return Some(reason);
         }
-        for &slot in &self.key_order {
-            let role = Role::ALL[slot];
-            if role != Role::ShipMode && self.text_value(slot).trim_ascii().is_empty() {
+        for slot in 0..3 {
+            let (start, end) = self.spans[slot];
+            if self.key[start as usize..end as usize]
+                .trim_ascii()
+                .is_empty()
+            {
+                let role = Role::ALL[slot];
                 let name = &self.names[role.index()];
                 return Some(Reason::Other(format!("{name}: missing value")));
             }
@@ -233,37 +294,12 @@ impl OrderReports {
         None
     }
 
-    /// The current row's text value of key slot `slot`.
-    fn text_value(&self, slot: usize) -> &[u8] {
-        let mut key = &self.key[..];
-        for &s in &self.key_order {
-            let (len, rest) = key.split_at(4);
-            let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
-            if s == slot {
-                return &rest[..len];
-            }
-            key = &rest[len..];
-        }
-        b""
-    }
-
     /// The current row's profit × 10^PROFIT_SCALE.
     fn profit(&self) -> Result<i128, Reason> {
-        let number = |role: Role| {
-            self.numbers[role.index()].map_err(|e| {
-                let name = &self.names[role.index()];
-                let value = String::from_utf8_lossy(&self.bad_text[role.index()]);
-                Reason::Other(match e {
-                    DecError::Empty => format!("{name}: missing value"),
-                    DecError::NotANumber => format!("{name}: {value:?} is not a number"),
-                    DecError::OutOfRange => format!("{name}: {value:?} is out of range"),
-                })
-            })
-        };
-        let list = number(Role::ListPrice)?;
-        let discount = number(Role::DiscountPercent)?;
-        let cost = number(Role::CostPrice)?;
-        let quantity = number(Role::Quantity)?;
+        let list = self.number(Role::ListPrice)?;
+        let discount = self.number(Role::DiscountPercent)?;
+        let cost = self.number(Role::CostPrice)?;
+        let quantity = self.number(Role::Quantity)?;
         profit(list, discount, cost, quantity)
             .ok_or_else(|| Reason::Other("profit out of range".to_string()))
     }
@@ -271,7 +307,39 @@ impl OrderReports {
 
 /// Profit of one row, (list × (1 − discount/100) − cost) × quantity, with
 /// PROFIT_SCALE decimals; `None` on overflow.
+#[inline]
 fn profit(list: Dec, discount: Dec, cost: Dec, quantity: Dec) -> Option<i128> {
+    const LIMIT: i128 = 1_000_000_000;
+    let small = |d: Dec| d.mantissa.abs() < LIMIT && d.scale <= 6;
+    if small(list) && small(discount) && small(cost) && small(quantity) {
+        Some(profit_small(list, discount, cost, quantity))
+    } else {
+        profit_checked(list, discount, cost, quantity)
+    }
+}
+
+/// [`profit`] for mantissas below 10^9 and at most 6 decimals, where no
+/// step can overflow an i128 (the largest intermediate is about 10^31).
+#[inline]
+fn profit_small(list: Dec, discount: Dec, cost: Dec, quantity: Dec) -> i128 {
+    let pow = |n: u32| crate::fixed::pow10(n).expect("small powers fit");
+    let kept = pow(discount.scale) * 100 - discount.mantissa;
+    let scale1 = list.scale + discount.scale;
+    let s1 = scale1.max(cost.scale);
+    let x = list.mantissa * kept * pow(s1 - scale1) - cost.mantissa * 100 * pow(s1 - cost.scale);
+    let y = x * quantity.mantissa;
+    let scale = s1 + quantity.scale + 2;
+    if scale <= PROFIT_SCALE {
+        y * pow(PROFIT_SCALE - scale)
+    } else {
+        Dec { mantissa: y, scale }
+            .rescale(PROFIT_SCALE)
+            .expect("dividing cannot overflow")
+    }
+}
+
+/// [`profit`] with every step checked.
+fn profit_checked(list: Dec, discount: Dec, cost: Dec, quantity: Dec) -> Option<i128> {
     // 100 × (list × (100 − discount)/100 − cost), at scale s1.
     let pow = crate::fixed::pow10;
     let kept = pow(discount.scale)?
@@ -328,26 +396,23 @@ impl Job for OrderReports {
         self.wanted
     }
 
-    #[inline]
+    #[inline(always)]
     fn field(&mut self, index: usize, raw: &[u8]) -> Flow {
         if index == 0 {
             self.key.clear();
         }
-        let Some(Some(role)) = self.roles.get(index) else {
+        let Some(&Some(role)) = self.roles.get(index) else {
             return Flow::Next;
         };
-        if role.text_slot().is_some() {
-            let value = unquote(raw);
-            self.key
-                .extend_from_slice(&(value.len() as u32).to_le_bytes());
-            self.key.extend_from_slice(&value);
+        if raw.first() == Some(&b'"') {
+            self.quoted_field(role, &unquote(raw));
+        } else if let Some(slot) = role.text_slot() {
+            self.push_text(slot, raw);
+        } else if let Some(number) = parse_plain(raw) {
+            self.plain[role.index()] = number;
+            self.not_plain &= !(1 << role.index());
         } else {
-            let value = unquote(raw);
-            let number = Dec::parse(&value);
-            if number.is_err() {
-                self.bad_text[role.index()] = value.into_owned();
-            }
-            self.numbers[role.index()] = number;
+            self.push_other(role, raw);
         }
         Flow::Next
     }
@@ -448,30 +513,55 @@ const K: u64 = 0x9E37_79B9_7F4A_7C15;
 impl Hasher for KeyHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
+        let n = bytes.len();
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        let half = |at: usize| {
+            u64::from(u32::from_le_bytes(
+                bytes[at..at + 4].try_into().expect("4 bytes"),
+            ))
+        };
         let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        self.0 = h;
+        let (a, b) = if n >= 16 {
+            let mut at = 0;
+            while at + 16 < n {
+                h = mix(word(at) ^ K, word(at + 8) ^ h);
+                at += 16;
+            }
+            // The last 16 bytes, overlapping the previous ones; the length
+            // is hashed too, so no two keys read alike.
+            (word(n - 16), word(n - 8))
+        } else if n >= 8 {
+            (word(0), word(n - 8))
+        } else if n >= 4 {
+            (half(0), half(n - 4))
+        } else if n > 0 {
+            let (first, mid, last) = (bytes[0], bytes[n / 2], bytes[n - 1]);
+            (
+                u64::from(first) | u64::from(mid) << 8 | u64::from(last) << 16,
+                0,
+            )
+        } else {
+            (0, 0)
+        };
+        self.0 = mix(a ^ K, b ^ h);
     }
 
     #[inline]
     fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(K);
+        self.0 = mix(self.0 ^ n as u64, K);
     }
 
     #[inline]
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// The folded 128-bit product: high-quality mixing for one multiply.
+#[inline(always)]
+fn mix(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod aws_lambda;
 mod aws_worker;
 mod cli_filter;
+mod cli_report;
 mod runtime_api;
 mod util;
 mod watch;
