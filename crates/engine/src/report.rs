@@ -771,6 +771,26 @@ mod tests {
     }
 
     #[test]
+    fn rejects_taken_chunk_by_chunk_have_one_header() {
+        let bad = order(&["Air", "", "C", "S", "1", "2", "1", "0"]);
+        let mut engine = Engine::new(
+            Dialect::default(),
+            OrderReports::new(ReportOptions::default()),
+        );
+        let mut all = Vec::new();
+        let mut taken = Vec::new();
+        for chunk in [HEADER.to_string() + &bad, bad.clone(), bad] {
+            engine.feed(chunk.as_bytes()).unwrap();
+            engine.take_rejects(&mut taken);
+            all.extend_from_slice(&taken);
+        }
+        engine.finish().unwrap();
+        let text = String::from_utf8(all).unwrap();
+        assert_eq!(text.matches("line,reason,row").count(), 1, "{text}");
+        assert_eq!(text.lines().count(), 4, "{text}");
+    }
+
+    #[test]
     fn a_missing_column_is_an_error_naming_it() {
         let mut engine = Engine::new(
             Dialect::default(),

@@ -87,7 +87,7 @@ def check(path, out, stem, date):
     counts = modes.groupby(["Category", "Ship Mode"]).size().reset_index(name="orders")
     counts = counts.sort_values(["Category", "orders", "Ship Mode"], ascending=[True, False, True])
     top = counts.groupby("Category").head(1)
-    want = {r.Category: [r.Category, r._2, str(r.orders)] for r in top.itertuples(index=False)}
+    want = {c: [c, m, str(n)] for c, m, n in top.itertuples(index=False, name=None)}
     for cat in good["Category"].unique():
         want.setdefault(cat, [cat, "", "0"])
     got = read(out, "top_ship_mode_by_category", stem, date, problems)
@@ -96,7 +96,7 @@ def check(path, out, stem, date):
         problems.append(f"top_ship_mode_by_category: sluice {got[1:]}, pandas {sorted(want.values())}")
 
     subs = good.groupby(["Category", "Sub Category"]).size().reset_index(name="orders")
-    want = [[r.Category, r._1, str(r.orders)] for r in subs.itertuples(index=False)]
+    want = [[c, s, str(n)] for c, s, n in subs.itertuples(index=False, name=None)]
     got = read(out, "orders_by_category", stem, date, problems)
     expect_header(got, ["category", "sub_category", "orders"], problems)
     if got[1:] != sorted(want):
