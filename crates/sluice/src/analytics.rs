@@ -130,6 +130,9 @@ pub async fn run(
         outputs.push(reports.name(&key));
     }
     let rejected = report.counts.rejected;
+    if let Rejects::To(out) = &mut rejects_out {
+        out.add_final_metadata(count_entries(&report.counts));
+    }
     rejects_out.finish(rejected, false).await?;
     if rejected > 0 {
         outputs.push(rejects.name(&rejects_key));

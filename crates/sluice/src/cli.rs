@@ -150,7 +150,7 @@ pub struct ReportOpts {
         value_delimiter = ',',
         value_name = "ROLE=NAME"
     )]
-    pub columns: Vec<String>,
+    pub report_columns: Vec<String>,
     /// Ship-mode values meaning "no ship mode", comma-separated (matched ignoring case and
     /// surrounding spaces; an empty value always means none).
     #[arg(
@@ -166,7 +166,7 @@ impl ReportOpts {
     /// The job's options; an unknown role is an error.
     pub fn options(&self) -> anyhow::Result<ReportOptions> {
         let mut options = ReportOptions::default();
-        for spec in self.columns.iter().filter(|c| !c.trim().is_empty()) {
+        for spec in self.report_columns.iter().filter(|c| !c.trim().is_empty()) {
             let (role, name) = spec
                 .split_once('=')
                 .ok_or_else(|| anyhow::anyhow!("--column {spec:?}: expected ROLE=NAME"))?;
@@ -320,4 +320,17 @@ pub struct WatchArgs {
     pub suffix: String,
     #[command(flatten)]
     pub job: JobArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every subcommand's arguments are consistent (unique names, valid
+    /// defaults): clap checks this only when a subcommand is parsed.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }
