@@ -174,6 +174,7 @@ expect_job() { # expect_job refused|accepted JOB
 }
 
 expect_job accepted filter
+expect_job accepted report
 expect_job accepted inspect
 expect_job refused inspekt
 

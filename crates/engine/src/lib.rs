@@ -7,12 +7,14 @@
 //! memory bounded by the chunk size and the longest row.
 //!
 //! - [`Engine`] — feed chunks, take output and rejects, get [`Counts`].
-//! - [`Job`] — the trait every job implements; [`Filter`] is one.
+//! - [`Job`] — the trait every job implements; [`Filter`] and
+//!   [`OrderReports`] are two.
 //! - [`Inspector`] — the `inspect` job's front: sniffs the layout
 //!   ([`sniff`]) and returns an [`Inspection`] of what the input holds.
 //! - [`Dialect`] — delimiter, header, row-length limit.
 //! - [`Threshold`], [`is_numeric`] and [`compare_decimals`] — decimals
-//!   compared exactly as written.
+//!   compared exactly as written; [`Dec`] — decimals computed with
+//!   exactly, as scaled integers.
 //! - [`unquote`] and [`write_csv_field`] — RFC 4180 field values.
 //!
 //! ```
@@ -31,17 +33,21 @@ mod column;
 mod decimal;
 mod engine;
 mod filter;
+mod fixed;
 mod inspect;
 mod job;
+mod report;
 mod scan;
 mod sniff;
 
 pub use decimal::{compare_decimals, is_numeric, numeric_text, Threshold, ThresholdError, Verdict};
 pub use engine::Engine;
 pub use filter::{Filter, FilterOptions};
+pub use fixed::{write_fixed, Dec, DecError};
 pub use inspect::{
     ColumnFacts, Inspect, InspectOptions, Inspection, Inspector, Problem, MAX_COLUMNS,
 };
 pub use job::{Flow, Header, Job, Outcome, Reason, Row};
+pub use report::{OrderReports, ReportOptions, Role, REPORT_NAMES};
 pub use scan::{unquote, write_csv_field, Counts, Dialect, Error, ErrorKind, BOM};
 pub use sniff::{first_nul, sniff, Bom, LineEnding, Sniff, CANDIDATES, SNIFF_BYTES};

@@ -614,6 +614,9 @@ impl<J: Job> Pass<'_, J> {
             Outcome::Dropped => s.counts.dropped += 1,
             Outcome::Rejected(reason) => {
                 s.counts.rejected += 1;
+                if s.counts.rejected == 1 {
+                    self.rejects.extend_from_slice(b"line,reason,row\n");
+                }
                 write_reject(self.rejects, row.line, &reason.to_string(), row.content());
             }
         }
@@ -642,11 +645,9 @@ impl<J: Job> Pass<'_, J> {
     }
 }
 
-/// Appends one rejects line: `line,reason,row`.
+/// Appends one rejects line: `line,reason,row` (the caller writes that
+/// header once, before the first).
 pub(crate) fn write_reject(rejects: &mut Vec<u8>, line: u64, reason: &str, row: &[u8]) {
-    if rejects.is_empty() {
-        rejects.extend_from_slice(b"line,reason,row\n");
-    }
     rejects.extend_from_slice(line.to_string().as_bytes());
     rejects.push(b',');
     write_csv_field(rejects, reason.as_bytes());

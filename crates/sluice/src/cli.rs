@@ -6,7 +6,7 @@
 use crate::route::Route;
 use crate::run::{JobKind, JobSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sluice_engine::{Dialect, FilterOptions, InspectOptions};
+use sluice_engine::{Dialect, FilterOptions, InspectOptions, ReportOptions, Role};
 use std::path::PathBuf;
 
 /// Event-driven CSV processing for object storage.
@@ -23,6 +23,9 @@ pub enum Command {
     Filter(FilterArgs),
     /// Print one JSON document: what an object or file is, and what its CSV holds.
     Inspect(InspectArgs),
+    /// Order analytics: three partitioned CSV reports (profit by region, top ship mode by
+    /// category, orders by category and sub-category).
+    Report(ReportArgs),
     /// Watch a folder like a bucket: process the files in it and each new one.
     Watch(WatchArgs),
     /// Long-poll an SQS queue for S3 notifications and process each object.
@@ -149,12 +152,77 @@ pub struct InspectArgs {
     pub no_header: bool,
 }
 
+/// Options of the report job.
+#[derive(Debug, Args)]
+pub struct ReportOpts {
+    /// A column other than the default for a role: ROLE=NAME, comma-separated. Roles (defaults):
+    /// region (Region), category (Category), sub_category (Sub Category), ship_mode (Ship Mode),
+    /// cost_price (cost price), list_price (List Price), quantity (Quantity), discount_percent
+    /// (Discount Percent). Names match ignoring case, surrounding spaces, and `_`/`-` vs space.
+    #[arg(
+        long = "column",
+        env = "SLUICE_REPORT_COLUMNS",
+        value_delimiter = ',',
+        value_name = "ROLE=NAME"
+    )]
+    pub report_columns: Vec<String>,
+    /// Ship-mode values meaning "no ship mode", comma-separated (matched ignoring case and
+    /// surrounding spaces; an empty value always means none).
+    #[arg(
+        long,
+        env = "SLUICE_MISSING_VALUES",
+        value_delimiter = ',',
+        default_value = "Not Available"
+    )]
+    pub missing: Vec<String>,
+}
+
+impl ReportOpts {
+    /// The job's options; an unknown role is an error.
+    pub fn options(&self) -> anyhow::Result<ReportOptions> {
+        let mut options = ReportOptions::default();
+        for spec in self.report_columns.iter().filter(|c| !c.trim().is_empty()) {
+            let (role, name) = spec
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--column {spec:?}: expected ROLE=NAME"))?;
+            let role = Role::from_key(role.trim()).ok_or_else(|| {
+                let roles: Vec<_> = Role::ALL.iter().map(|r| r.key()).collect();
+                anyhow::anyhow!("--column {spec:?}: roles are {}", roles.join(", "))
+            })?;
+            options.columns[role as usize] = name.trim().to_string();
+        }
+        options.missing = self.missing.clone();
+        Ok(options)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Input: a path, `-` for stdin (the default), or s3://bucket/key.
+    pub input: Option<String>,
+    /// Where the reports go: a folder, or an S3 prefix (s3://bucket/prefix/). Rejected rows go
+    /// under its `_rejects/`.
+    #[arg(short, long)]
+    pub output: String,
+    /// The partition date (YYYY-MM-DD); by default the input's last-modified date (UTC).
+    #[arg(long, value_parser = crate::analytics::parse_date)]
+    pub ingest_date: Option<String>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub report: ReportOpts,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}
+
 /// The jobs a door can run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum JobName {
     Filter,
     /// Writes a JSON document per object; the delimiter is sniffed.
     Inspect,
+    Report,
 }
 
 /// Which job a door runs, and its options.
@@ -165,6 +233,8 @@ pub struct JobArgs {
     pub job: JobName,
     #[command(flatten)]
     pub filter: FilterOpts,
+    #[command(flatten)]
+    pub report: ReportOpts,
     #[command(flatten)]
     pub csv: CsvArgs,
 }
@@ -177,6 +247,7 @@ impl JobArgs {
                 has_header: !self.csv.no_header,
                 max_record_bytes: self.csv.max_record_bytes,
             }),
+            JobName::Report => JobKind::Report(self.report.options()?),
         };
         Ok(JobSpec {
             dialect: self.csv.dialect(),
@@ -188,8 +259,8 @@ impl JobArgs {
 /// Where objects come from and where results go.
 #[derive(Debug, Args)]
 pub struct RouteArgs {
-    /// Bucket the results are written to (required by filter; optional for inspect, whose
-    /// documents are then only logged).
+    /// Bucket the results are written to (required, except by inspect, whose documents are
+    /// then only logged).
     #[arg(long, env = "SLUICE_DEST_BUCKET")]
     pub dest_bucket: Option<String>,
     /// Prefix of the result keys: a result is this prefix followed by the source key.
@@ -216,8 +287,12 @@ impl RouteArgs {
         let dest_bucket = match (&self.dest_bucket, job) {
             (Some(bucket), _) => bucket.clone(),
             (None, JobName::Inspect) => String::new(),
-            (None, JobName::Filter) => anyhow::bail!(
-                "the destination bucket is required for the filter job: set --dest-bucket or SLUICE_DEST_BUCKET"
+            (None, other) => anyhow::bail!(
+                "the destination bucket is required for the {} job: set --dest-bucket or SLUICE_DEST_BUCKET",
+                other
+                    .to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
             ),
         };
         let route = Route {
@@ -281,4 +356,17 @@ pub struct WatchArgs {
     pub suffix: String,
     #[command(flatten)]
     pub job: JobArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every subcommand's arguments are consistent (unique names, valid
+    /// defaults): clap checks this only when a subcommand is parsed.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

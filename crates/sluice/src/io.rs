@@ -87,6 +87,8 @@ pub enum Output {
         temp: PathBuf,
         path: PathBuf,
     },
+    /// Nowhere: for jobs whose results are not a stream.
+    Discard,
 }
 
 impl Output {
@@ -141,6 +143,7 @@ impl Output {
             Output::S3(w) => return w.write(bytes).await,
             Output::Stdout(s) => s.lock().write_all(bytes),
             Output::File { file, .. } | Output::Special { file, .. } => file.write_all(bytes),
+            Output::Discard => Ok(()),
         };
         result.with_context(|| format!("{}: write failed", self.name()))
     }
@@ -161,6 +164,7 @@ impl Output {
         match self {
             Output::S3(w) => w.commit().await,
             Output::Stdout(s) => s.lock().flush().context("stdout: write failed"),
+            Output::Discard => Ok(()),
             Output::Special { mut file, path } => file
                 .flush()
                 .with_context(|| format!("{}: write failed", path.display())),
@@ -181,7 +185,7 @@ impl Output {
                 let _ = std::fs::remove_file(temp);
             }
             Output::S3(w) => w.abort().await,
-            Output::Stdout(_) | Output::Special { .. } => {}
+            Output::Stdout(_) | Output::Special { .. } | Output::Discard => {}
         }
     }
 
@@ -189,6 +193,7 @@ impl Output {
     pub fn name(&self) -> String {
         match self {
             Output::Stdout(_) => "stdout".into(),
+            Output::Discard => "nowhere".into(),
             Output::S3(w) => w.name(),
             Output::File { path, .. } | Output::Special { path, .. } => path.display().to_string(),
         }

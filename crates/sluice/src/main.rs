@@ -2,6 +2,7 @@
 //! folder watcher, the queue worker, the Lambda `bootstrap`). Parses
 //! arguments, hands over, prints errors once with their context.
 
+mod analytics;
 mod cli;
 mod events;
 mod filter_cmd;
@@ -12,6 +13,7 @@ mod lambda;
 mod location;
 mod log;
 mod process;
+mod report_cmd;
 mod route;
 mod run;
 mod s3;
@@ -66,6 +68,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Filter(args) => filter_cmd::run(args).await,
         Command::Inspect(args) => inspect_cmd::run(args).await,
+        Command::Report(args) => report_cmd::run(args).await,
         Command::Watch(args) => watch::run(&args, &args.job.spec()?).await,
         Command::Worker(args) => {
             let (route, spec) = (args.route.route(args.job.job)?, args.job.spec()?);

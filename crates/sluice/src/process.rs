@@ -2,6 +2,7 @@
 //! the result (and any rejects) or nothing at all. Shared by the Lambda
 //! handler and the queue worker.
 
+use crate::analytics::{self, Partition, Place};
 use crate::events::{Item, ObjectEvent};
 use crate::inspect;
 use crate::io::{Input, Output};
@@ -135,7 +136,59 @@ impl Processor {
         match &self.spec.kind {
             JobKind::Filter(_) => self.filter_object(ev, output_key, rejects_key).await,
             JobKind::Inspect(options) => self.inspect_object(ev, output_key, options).await,
+            JobKind::Report(options) => self.report_object(ev, options).await,
         }
+    }
+
+    /// The report job on one object: three reports partitioned by the
+    /// event's date under the destination prefix, rejects under the
+    /// rejects prefix.
+    async fn report_object(
+        &self,
+        ev: &ObjectEvent,
+        options: &sluice_engine::ReportOptions,
+    ) -> anyhow::Result<Outcome> {
+        let reader = s3::Reader::open(&self.client, &ev.bucket, &ev.key).await?;
+        let date = ev
+            .time
+            .as_deref()
+            .and_then(analytics::date_of_rfc3339)
+            .or_else(|| reader.last_modified.map(analytics::date_of))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: neither the event nor the object has a date to partition by",
+                    reader.name
+                )
+            })?;
+        let partition = Partition {
+            date,
+            stem: analytics::stem(&ev.key, &self.route.source_prefix, &self.route.suffix),
+        };
+        let place = |prefix: &str| Place::S3 {
+            client: self.client.clone(),
+            bucket: self.route.dest_bucket.clone(),
+            prefix: prefix.to_string(),
+        };
+        let (reports, rejects) = (
+            place(&self.route.dest_prefix),
+            place(&self.route.rejects_prefix),
+        );
+        let metadata = self.metadata(ev, &reader);
+        let mut input = Input::S3(reader);
+        let written = analytics::run(
+            &self.spec,
+            options,
+            &mut input,
+            (&reports, &rejects),
+            &partition,
+            metadata,
+        )
+        .await?;
+        Ok(Outcome::Done {
+            output: reports.name(""),
+            report: written.report,
+            extra: json!({"outputs": written.outputs, "ingest_date": partition.date}),
+        })
     }
 
     /// The inspect job on one object: its document goes into the log line

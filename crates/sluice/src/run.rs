@@ -2,7 +2,9 @@
 
 use crate::io::{Input, Output, CHUNK_BYTES};
 use anyhow::Context;
-use sluice_engine::{Counts, Dialect, Engine, Filter, FilterOptions, InspectOptions, Job};
+use sluice_engine::{
+    Counts, Dialect, Engine, Filter, FilterOptions, InspectOptions, Job, ReportOptions,
+};
 use std::fmt;
 use std::time::Instant;
 
@@ -19,6 +21,8 @@ pub enum JobKind {
     Filter(FilterOptions),
     /// Writes a JSON document per input (see inspect.rs), not rows.
     Inspect(InspectOptions),
+    /// Partitioned reports, written by [`crate::analytics::run`].
+    Report(ReportOptions),
 }
 
 impl JobSpec {
@@ -27,6 +31,7 @@ impl JobSpec {
         match self.kind {
             JobKind::Filter(_) => "filter",
             JobKind::Inspect(_) => "inspect",
+            JobKind::Report(_) => "report",
         }
     }
 
@@ -79,6 +84,11 @@ impl JobSpec {
             JobKind::Inspect(_) => {
                 anyhow::bail!("the inspect job writes a document, not rows: see inspect.rs")
             }
+            JobKind::Report(_) => {
+                anyhow::bail!(
+                    "the report job writes several outputs: it runs through analytics::run"
+                )
+            }
         }
     }
 }
@@ -129,7 +139,7 @@ impl Rejects {
     /// Commits the rejects output when there were rejected rows (or
     /// always, with `keep_empty`), discards it otherwise; returns the
     /// sample when the rejects were only sampled.
-    async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
+    pub async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
         match self {
             Rejects::To(out) if rejected > 0 || keep_empty => {
                 out.commit().await.map(|()| Vec::new())
@@ -143,7 +153,7 @@ impl Rejects {
     }
 
     /// Discards the rejects output.
-    async fn abort(self) {
+    pub async fn abort(self) {
         if let Rejects::To(out) = self {
             out.abort().await;
         }

@@ -64,6 +64,7 @@ pub struct Reader {
     pub name: String,
     pub etag: Option<String>,
     pub version: Option<String>,
+    pub last_modified: Option<std::time::SystemTime>,
 }
 
 impl Reader {
@@ -88,6 +89,9 @@ impl Reader {
         Ok(Reader {
             etag: resp.e_tag().map(|t| t.trim_matches('"').to_string()),
             version: resp.version_id().map(str::to_string),
+            last_modified: resp
+                .last_modified()
+                .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
             body: resp.body,
             name,
         })

@@ -5,6 +5,7 @@
 //! once its size and modification time hold still between two scans, so a
 //! file still being copied in is not read half-written.
 
+use crate::analytics::{self, Partition, Place};
 use crate::cli::WatchArgs;
 use crate::io::{Input, Output};
 use crate::log;
@@ -51,15 +52,7 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
             let rel = path
                 .strip_prefix(&dir)
                 .expect("scanned files are inside the folder");
-            if process(
-                &path,
-                &result_path(spec, &out, rel),
-                &out.join("_rejects").join(rel),
-                spec,
-            )
-            .await
-            .is_err()
-            {
+            if process(&path, rel, &out, spec).await.is_err() {
                 failures += 1;
             }
             done.insert(path, stamp);
@@ -77,21 +70,16 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
 }
 
 /// Processes one file and logs the outcome.
-async fn process(
-    path: &Path,
-    output_path: &Path,
-    rejects_path: &Path,
-    spec: &JobSpec,
-) -> anyhow::Result<()> {
+async fn process(path: &Path, rel: &Path, out: &Path, spec: &JobSpec) -> anyhow::Result<()> {
     let started = Instant::now();
-    let result = run_one(path, output_path, rejects_path, spec).await;
+    let result = run_one(path, rel, out, spec).await;
     let mut fields = json!({"file": path.display().to_string(), "job": spec.name(),
                             "duration_ms": started.elapsed().as_millis() as u64});
     let obj = fields.as_object_mut().expect("an object");
     match &result {
-        Ok(report) => {
+        Ok((report, output)) => {
             let c = report.counts;
-            obj.insert("output".into(), output_path.display().to_string().into());
+            obj.insert("output".into(), output.clone().into());
             for (k, v) in [
                 ("rows", c.rows),
                 ("selected", c.selected),
@@ -110,33 +98,36 @@ async fn process(
     result.map(|_| ())
 }
 
+/// Runs the job on one file; returns the report and where the results went.
 async fn run_one(
     path: &Path,
-    output_path: &Path,
-    rejects_path: &Path,
+    rel: &Path,
+    out: &Path,
     spec: &JobSpec,
-) -> anyhow::Result<crate::run::Report> {
+) -> anyhow::Result<(crate::run::Report, String)> {
     match &spec.kind {
-        JobKind::Filter(_) => filter_one(path, output_path, rejects_path, spec).await,
-        JobKind::Inspect(options) => inspect_one(path, output_path, options).await,
-    }
-}
-
-/// Where the result of the file at `rel` goes: the same relative path
-/// under `out`, with `.json` added for the inspect job's document.
-fn result_path(spec: &JobSpec, out: &Path, rel: &Path) -> PathBuf {
-    let path = out.join(rel);
-    match spec.kind {
-        JobKind::Filter(_) => path,
-        JobKind::Inspect(_) => {
-            let mut name = path.into_os_string();
-            name.push(".json");
-            name.into()
+        JobKind::Filter(_) => {
+            let output_path = out.join(rel);
+            let rejects_path = out.join("_rejects").join(rel);
+            let report = filter_one(path, &output_path, &rejects_path, spec).await?;
+            Ok((report, output_path.display().to_string()))
+        }
+        JobKind::Report(options) => {
+            let report = report_one(path, rel, out, spec, options).await?;
+            Ok((report, out.display().to_string()))
+        }
+        JobKind::Inspect(options) => {
+            let mut output_path = out.join(rel).into_os_string();
+            output_path.push(".json");
+            let output_path = PathBuf::from(output_path);
+            let report = inspect_one(path, &output_path, options).await?;
+            Ok((report, output_path.display().to_string()))
         }
     }
 }
 
-/// The inspect job on one file: its JSON document at `output_path`.
+/// The inspect job on one file: its JSON document at `output_path` (the
+/// file's relative path under the output folder, `.json` added).
 async fn inspect_one(
     path: &Path,
     output_path: &Path,
@@ -159,6 +150,40 @@ async fn inspect_one(
         bytes_out: body.len() as u64,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The report job on one file: reports partitioned by the file's
+/// modification date under the output folder, rejects under its
+/// `_rejects/`.
+async fn report_one(
+    path: &Path,
+    rel: &Path,
+    out: &Path,
+    spec: &JobSpec,
+    options: &sluice_engine::ReportOptions,
+) -> anyhow::Result<crate::run::Report> {
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let partition = Partition {
+        date: analytics::date_of(modified),
+        stem: analytics::stem(&rel.to_string_lossy(), "", ".csv"),
+    };
+    let places = (
+        Place::Dir(out.to_path_buf()),
+        Place::Dir(out.join("_rejects")),
+    );
+    let mut input = Input::open(Some(path))?;
+    let written = analytics::run(
+        spec,
+        options,
+        &mut input,
+        (&places.0, &places.1),
+        &partition,
+        Default::default(),
+    )
+    .await?;
+    Ok(written.report)
 }
 
 /// The filter job on one file: its result and rejects at the same

@@ -128,7 +128,7 @@ pub fn sqs_event(messages: &[aws_sdk_sqs::types::Message]) -> Value {
 
 /// Starts the binary as Lambda starts `bootstrap`: no arguments, the
 /// Runtime API address and the configuration in the environment.
-fn bootstrap(stack: &Stack, events: Vec<Value>, extra: &[(&str, &str)]) -> (Child, RuntimeApi) {
+pub fn bootstrap(stack: &Stack, events: Vec<Value>, extra: &[(&str, &str)]) -> (Child, RuntimeApi) {
     let api = RuntimeApi::serve(events);
     let mut cmd = sluice();
     with_aws(&mut cmd)
@@ -150,13 +150,13 @@ fn bootstrap(stack: &Stack, events: Vec<Value>, extra: &[(&str, &str)]) -> (Chil
     (cmd.spawn().unwrap(), api)
 }
 
-struct Object {
-    body: Vec<u8>,
-    metadata: std::collections::HashMap<String, String>,
-    tags: Vec<(String, String)>,
+pub struct Object {
+    pub body: Vec<u8>,
+    pub metadata: std::collections::HashMap<String, String>,
+    pub tags: Vec<(String, String)>,
 }
 
-async fn get(bucket: &str, key: &str) -> Object {
+pub async fn get(bucket: &str, key: &str) -> Object {
     let s3 = s3().await;
     let resp = s3
         .get_object()
@@ -186,7 +186,7 @@ async fn get(bucket: &str, key: &str) -> Object {
     }
 }
 
-async fn keys(bucket: &str) -> Vec<String> {
+pub async fn keys(bucket: &str) -> Vec<String> {
     let resp = s3()
         .await
         .list_objects_v2()
@@ -214,7 +214,7 @@ fn tag(tags: &[(String, String)], key: &str) -> String {
         .unwrap_or_default()
 }
 
-fn stop(mut child: Child) -> String {
+pub fn stop(mut child: Child) -> String {
     let _ = child.kill();
     let out = child.wait_with_output().unwrap();
     text(&out.stderr)

@@ -3,9 +3,11 @@
 
 mod aws_inspect;
 mod aws_lambda;
+mod aws_report;
 mod aws_worker;
 mod cli_filter;
 mod cli_inspect;
+mod cli_report;
 mod runtime_api;
 mod util;
 mod watch;

@@ -111,3 +111,40 @@ fn new_files_are_picked_up_once_they_settle() {
     let _ = child.wait();
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "v\n11\n");
 }
+
+#[test]
+fn the_report_job_writes_partitions_named_by_each_files_date_and_path() {
+    let dir = TempDir::new("watch-report");
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(inbox.join("east")).unwrap();
+    let content = crate::cli_report::orders();
+    for rel in ["orders.csv", "east/orders.csv"] {
+        let path = inbox.join(rel);
+        std::fs::write(&path, &content).unwrap();
+        // 2026-11-21 10:00 UTC.
+        let t = std::time::UNIX_EPOCH + Duration::from_secs(1_795_255_200);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+    let outbox = dir.path().join("outbox");
+    let out = sluice()
+        .arg("watch")
+        .arg(&inbox)
+        .args(["-o", outbox.to_str().unwrap(), "--once", "--job", "report"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for stem in ["orders", "east%2Forders"] {
+        let part = format!("ingest_date=2026-11-21/{stem}.csv");
+        assert_eq!(
+            std::fs::read_to_string(outbox.join(format!("profit_by_region/{part}"))).unwrap(),
+            "region,profit,orders\nWest,29.60,1\nEast,24.00,1\n",
+            "{stem}"
+        );
+        assert!(outbox.join(format!("_rejects/{part}")).exists(), "{stem}");
+    }
+}

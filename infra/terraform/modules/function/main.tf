@@ -35,6 +35,10 @@ locals {
       SLUICE_DELIMITER     = var.filter.delimiter
       SLUICE_NO_HEADER     = tostring(var.filter.no_header)
     },
+    var.job != "report" ? {} : {
+      SLUICE_REPORT_COLUMNS = join(",", [for role, column in var.report.columns : "${role}=${column}"])
+      SLUICE_MISSING_VALUES = join(",", var.report.missing)
+    },
     var.load == null ? {} : merge(
       {
         SLUICE_TABLE = element(split("/", var.load.table_arn), 1)

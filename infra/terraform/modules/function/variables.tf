@@ -215,8 +215,8 @@ variable "job" {
 
   validation {
     # Jobs join this list as the binary gains them.
-    condition     = contains(["filter", "inspect"], var.job)
-    error_message = "job must be one of: filter, inspect."
+    condition     = contains(["filter", "report", "inspect"], var.job)
+    error_message = "job must be one of: filter, report, inspect."
   }
 }
 
@@ -287,4 +287,20 @@ variable "tags" {
   description = "Tags for every resource the module creates."
   type        = map(string)
   default     = {}
+}
+
+variable "report" {
+  description = "Report job options: columns maps a role (region, category, sub_category, ship_mode, cost_price, list_price, quantity, discount_percent) to its header name when it differs from the default (SLUICE_REPORT_COLUMNS); missing lists the ship-mode values that mean none (SLUICE_MISSING_VALUES)."
+  type = object({
+    columns = optional(map(string), {})
+    missing = optional(list(string), ["Not Available"])
+  })
+  default = {}
+
+  validation {
+    condition = alltrue([for role in keys(var.report.columns) : contains(
+      ["region", "category", "sub_category", "ship_mode", "cost_price", "list_price", "quantity", "discount_percent"], role
+    )])
+    error_message = "report.columns keys must be roles: region, category, sub_category, ship_mode, cost_price, list_price, quantity, discount_percent."
+  }
 }

@@ -1,0 +1,222 @@
+//! `sluice report` from the command line: the partitioned layout, the
+//! date it is partitioned by, reruns, bad input, and a differential test
+//! against pandas.
+
+use crate::util::{sluice, text, TempDir};
+use std::process::{Command, Stdio};
+use std::time::{Duration, UNIX_EPOCH};
+
+pub const HEADER: &str = "Order Id,Order Date,Ship Mode,Segment,Country,City,State,Postal Code,Region,Category,Sub Category,Product Id,cost price,List Price,Quantity,Discount Percent\n";
+
+/// A small orders file: two good rows, one with a price that is not a
+/// number (line 3).
+pub fn orders() -> String {
+    format!(
+        "{HEADER}CA-2023-1000,2023-09-05,Standard Class,Consumer,United States,San Francisco,California,94109,West,Furniture,Bookcases,FUR-BO-10001798,240,260,2,2\n\
+         CA-2023-1001,2023-09-05,Second Class,Consumer,United States,Austin,Texas,78701,East,Furniture,Chairs,FUR-CH-1,50,n/a,1,0\n\
+         CA-2023-1002,2023-09-06,Not Available,Consumer,United States,Austin,Texas,78701,East,Technology,Phones,TEC-PH-1,70,80,4,5\n"
+    )
+}
+
+fn report(args: &[&str]) -> std::process::Output {
+    sluice().arg("report").args(args).output().unwrap()
+}
+
+fn read(dir: &std::path::Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn reports_are_partitioned_by_the_files_date_and_reruns_rewrite_them() {
+    let tmp = TempDir::new("report-layout");
+    let input = tmp.file("orders.csv", orders());
+    // 2024-02-29 12:00 UTC.
+    let t = UNIX_EPOCH + Duration::from_secs(1_709_208_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&input)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+    let out = tmp.path().join("out");
+    let run = report(&[input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let part = "ingest_date=2024-02-29/orders.csv";
+    assert_eq!(
+        read(&out, &format!("profit_by_region/{part}")),
+        "region,profit,orders\nWest,29.60,1\nEast,24.00,1\n"
+    );
+    assert_eq!(
+        read(&out, &format!("top_ship_mode_by_category/{part}")),
+        "category,ship_mode,orders\nFurniture,Standard Class,1\nTechnology,,0\n"
+    );
+    assert_eq!(
+        read(&out, &format!("orders_by_category/{part}")),
+        "category,sub_category,orders\nFurniture,Bookcases,1\nTechnology,Phones,1\n"
+    );
+    let rejects = read(&out, &format!("_rejects/{part}"));
+    assert!(
+        rejects.starts_with(
+            "line,reason,row\n3,\"List Price: \"\"n/a\"\" is not a number\",\"CA-2023-1001,"
+        ),
+        "{rejects}"
+    );
+    let summary = text(&run.stderr);
+    assert!(
+        summary.contains("3 rows read, 2 selected, 0 dropped, 1 rejected"),
+        "{summary}"
+    );
+
+    // The file is fixed and processed again: same objects, the stale
+    // rejects gone, nothing else written.
+    let fixed = orders().replace(",n/a,", ",60,");
+    std::fs::write(&input, fixed).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&input)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+    let run = report(&[input.to_str().unwrap(), "-o", out.to_str().unwrap(), "-q"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(run.stderr.is_empty());
+    assert_eq!(
+        read(&out, &format!("profit_by_region/{part}")),
+        "region,profit,orders\nEast,34.00,2\nWest,29.60,1\n"
+    );
+    assert!(!out.join(format!("_rejects/{part}")).exists());
+    let mut files = Vec::new();
+    collect(&out, &mut files);
+    assert_eq!(files.len(), 3, "{files:?}");
+}
+
+fn collect(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            collect(&p, files);
+        } else {
+            files.push(p);
+        }
+    }
+}
+
+#[test]
+fn a_missing_column_names_it_and_writes_nothing() {
+    let tmp = TempDir::new("report-missing");
+    let input = tmp.file("orders.csv", orders().replace("Ship Mode", "Shipping"));
+    let out = tmp.path().join("out");
+    let run = report(&[input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(!run.status.success());
+    let err = text(&run.stderr);
+    assert!(err.contains("orders.csv"), "{err}");
+    assert!(err.contains("no \"Ship Mode\" column"), "{err}");
+    assert!(err.contains("Order Id, Order Date, Shipping"), "{err}");
+    let mut files = Vec::new();
+    if out.exists() {
+        collect(&out, &mut files);
+    }
+    assert!(files.is_empty(), "{files:?}");
+}
+
+#[test]
+fn stdin_needs_a_date_and_configured_columns_are_used() {
+    let tmp = TempDir::new("report-stdin");
+    let out = tmp.path().join("out");
+    let input = orders()
+        .replace("Region", "Sales Area")
+        .replace("Not Available", "n/a");
+    let run_with = |args: &[&str]| {
+        let mut child = sluice()
+            .arg("report")
+            .args(["-o", out.to_str().unwrap()])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+        child.wait_with_output().unwrap()
+    };
+    let run = run_with(&["--column", "region=sales area"]);
+    assert!(!run.status.success());
+    assert!(
+        text(&run.stderr).contains("--ingest-date"),
+        "{}",
+        text(&run.stderr)
+    );
+    let run = run_with(&[
+        "--ingest-date",
+        "2026-11-21",
+        "--column",
+        "region=sales area",
+        "--missing",
+        "N/A",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let part = "ingest_date=2026-11-21/stdin.csv";
+    assert_eq!(
+        read(&out, &format!("profit_by_region/{part}")),
+        "region,profit,orders\nWest,29.60,1\nEast,24.00,1\n"
+    );
+    assert_eq!(
+        read(&out, &format!("top_ship_mode_by_category/{part}")),
+        "category,ship_mode,orders\nFurniture,Standard Class,1\nTechnology,,0\n"
+    );
+    let bad = report(&["--ingest-date", "2026-02-30", "-o", "x"]);
+    assert!(
+        text(&bad.stderr).contains("not a date"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn reports_agree_with_pandas_on_generated_orders() {
+    let python =
+        std::env::var("SLUICE_TEST_PYTHON").expect("SLUICE_TEST_PYTHON is set by scripts/test.sh");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/report.py");
+    let tmp = TempDir::new("report-diff");
+    for seed in [1, 2, 3] {
+        let data = tmp.path().join(format!("orders-{seed}.csv"));
+        let gen = Command::new(&python)
+            .args([
+                script,
+                "gen",
+                &seed.to_string(),
+                "20000",
+                data.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(gen.status.success(), "{}", text(&gen.stderr));
+        let out = tmp.path().join(format!("out-{seed}"));
+        let run = report(&[
+            data.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--ingest-date",
+            "2026-11-21",
+            "-q",
+        ]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        let check = Command::new(&python)
+            .args([
+                script,
+                "check",
+                data.to_str().unwrap(),
+                out.to_str().unwrap(),
+                &format!("orders-{seed}"),
+                "2026-11-21",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "seed {seed}: {}{}",
+            text(&check.stdout),
+            text(&check.stderr)
+        );
+    }
+}
