@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times `sluice inspect` on the benchmark's generated CSV (the one scripts/bench.sh uses, ~1 GiB
+# Times `sluice inspect` on the filter benchmark's generated CSV (scripts/bench.sh filter, ~1 GiB
 # by default) and on a gzip copy of it: best of 3 runs, GB/s of CSV scanned and peak RSS.
 #   usage: scripts/bench-inspect.sh [BYTES]      (default 1073741824)
 set -euo pipefail
@@ -14,9 +14,10 @@ target="${CARGO_TARGET_DIR:-target}"
 if [ ! -x /usr/bin/time ]; then
   apt-get install -y time >&2 || { apt-get update >&2 && apt-get install -y time >&2; }
 fi
-cargo build --release -p sluice -p sluice-engine --example gen_bench_csv >&2
+cargo build --release -p sluice --bin sluice >&2
+cargo build --release -p sluice-engine --example gen_bench_csv >&2
 sluice="$target/release/sluice"
-data="$work/data-$bytes.csv"
+data="$work/filter-$bytes.csv"
 if [ ! -s "$data" ]; then
   echo "generating $data" >&2
   "$target/release/examples/gen_bench_csv" "$bytes" >"$data.tmp" && mv "$data.tmp" "$data"
