@@ -7,7 +7,8 @@
 //! memory bounded by the chunk size and the longest row.
 //!
 //! - [`Engine`] — feed chunks, take output and rejects, get [`Counts`].
-//! - [`Job`] — the trait every job implements; [`Filter`] is one.
+//! - [`Job`] — the trait every job implements; [`Filter`] and [`Load`] are
+//!   jobs.
 //! - [`Dialect`] — delimiter, header, row-length limit.
 //! - [`Threshold`] and [`is_numeric`] — decimals compared exactly as written.
 //! - [`unquote`] and [`write_csv_field`] — RFC 4180 field values.
@@ -28,10 +29,15 @@ mod decimal;
 mod engine;
 mod filter;
 mod job;
+mod load;
 mod scan;
 
-pub use decimal::{is_numeric, Threshold, ThresholdError, Verdict};
+pub use decimal::{is_numeric, number_identity, Threshold, ThresholdError, Verdict};
 pub use engine::Engine;
 pub use filter::{Filter, FilterOptions};
 pub use job::{Flow, Header, Job, Outcome, Reason, Row};
+pub use load::{
+    Item, KeyType, Load, LoadOptions, Value, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES,
+    MAX_SORT_KEY_BYTES,
+};
 pub use scan::{unquote, write_csv_field, Counts, Dialect, Error, ErrorKind, BOM};
