@@ -17,6 +17,8 @@ pub struct Processor {
     pub client: aws_sdk_s3::Client,
     pub route: Route,
     pub spec: JobSpec,
+    /// The table of the load job (None for other jobs).
+    pub table: Option<crate::load::Table>,
 }
 
 /// What became of one event.
@@ -132,6 +134,7 @@ impl Processor {
         };
         match &self.spec.kind {
             JobKind::Filter(_) => self.filter_object(ev, output_key, rejects_key).await,
+            JobKind::Load(_) => crate::load::load_object(self, ev, rejects_key).await,
         }
     }
 

@@ -17,6 +17,22 @@ pub struct JobSpec {
 #[derive(Clone, Debug)]
 pub enum JobKind {
     Filter(FilterOptions),
+    Load(LoadSpec),
+}
+
+/// The load job's options: the table and how rows become items.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadSpec {
+    /// The DynamoDB table written to.
+    pub table: String,
+    /// The partition key column: the table's partition key attribute.
+    pub key: String,
+    /// The sort key column, for a table with a sort key.
+    pub sort_key: Option<String>,
+    /// Every non-key value a string.
+    pub strings: bool,
+    /// Replace whole items (BatchWriteItem) instead of merging (UpdateItem).
+    pub replace: bool,
 }
 
 impl JobSpec {
@@ -24,6 +40,7 @@ impl JobSpec {
     pub fn name(&self) -> &'static str {
         match self.kind {
             JobKind::Filter(_) => "filter",
+            JobKind::Load(_) => "load",
         }
     }
 
@@ -73,6 +90,8 @@ impl JobSpec {
                 let engine = Engine::new(self.dialect.clone(), Filter::new(options.clone()));
                 Ok(stream(engine, input, output, rejects).await?.0)
             }
+            // Its results are a table's items, not an output.
+            JobKind::Load(_) => anyhow::bail!("the load job runs through load::Table"),
         }
     }
 }
@@ -123,7 +142,7 @@ impl Rejects {
     /// Commits the rejects output when there were rejected rows (or
     /// always, with `keep_empty`), discards it otherwise; returns the
     /// sample when the rejects were only sampled.
-    async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
+    pub(crate) async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
         match self {
             Rejects::To(out) if rejected > 0 || keep_empty => {
                 out.commit().await.map(|()| Vec::new())
@@ -137,13 +156,13 @@ impl Rejects {
     }
 
     /// Discards the rejects output.
-    async fn abort(self) {
+    pub(crate) async fn abort(self) {
         if let Rejects::To(out) = self {
             out.abort().await;
         }
     }
 
-    async fn take(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+    pub(crate) async fn take(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
         match self {
             Rejects::To(out) => out.write(bytes).await,
             Rejects::Sample(sample) => {

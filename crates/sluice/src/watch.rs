@@ -7,6 +7,7 @@
 
 use crate::cli::WatchArgs;
 use crate::io::{Input, Output};
+use crate::load::Table;
 use crate::log;
 use crate::run::{JobKind, JobSpec, Rejects};
 use serde_json::json;
@@ -30,6 +31,10 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
         "{}: the output folder is the watched folder: every result would be processed again",
         args.output.display()
     );
+    let table = match &spec.kind {
+        JobKind::Load(load) => Some(Table::connect(&crate::s3::aws_config().await, load).await?),
+        JobKind::Filter(_) => None,
+    };
     log::info(
         "watching",
         json!({"folder": dir.display().to_string(), "output": out.display().to_string(), "job": spec.name()}),
@@ -51,7 +56,8 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
             let rel = path
                 .strip_prefix(&dir)
                 .expect("scanned files are inside the folder");
-            if process(&path, &out.join(rel), &out.join("_rejects").join(rel), spec)
+            let outputs = (out.join(rel), out.join("_rejects").join(rel));
+            if process(&path, &outputs, spec, table.as_ref())
                 .await
                 .is_err()
             {
@@ -74,19 +80,26 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
 /// Processes one file and logs the outcome.
 async fn process(
     path: &Path,
-    output_path: &Path,
-    rejects_path: &Path,
+    (output_path, rejects_path): &(PathBuf, PathBuf),
     spec: &JobSpec,
+    table: Option<&Table>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    let result = run_one(path, output_path, rejects_path, spec).await;
+    let result = run_one(path, output_path, rejects_path, spec, table).await;
     let mut fields = json!({"file": path.display().to_string(), "job": spec.name(),
                             "duration_ms": started.elapsed().as_millis() as u64});
     let obj = fields.as_object_mut().expect("an object");
     match &result {
-        Ok(report) => {
+        Ok((report, extra)) => {
             let c = report.counts;
-            obj.insert("output".into(), output_path.display().to_string().into());
+            let output = match table {
+                Some(t) => t.url(),
+                None => output_path.display().to_string(),
+            };
+            obj.insert("output".into(), output.into());
+            if let Some(extra) = extra.as_object() {
+                obj.extend(extra.clone());
+            }
             for (k, v) in [
                 ("rows", c.rows),
                 ("selected", c.selected),
@@ -105,15 +118,40 @@ async fn process(
     result.map(|_| ())
 }
 
+/// Runs the job on one file: its report and job-specific log fields.
 async fn run_one(
     path: &Path,
     output_path: &Path,
     rejects_path: &Path,
     spec: &JobSpec,
-) -> anyhow::Result<crate::run::Report> {
-    match &spec.kind {
-        JobKind::Filter(_) => filter_one(path, output_path, rejects_path, spec).await,
+    table: Option<&Table>,
+) -> anyhow::Result<(crate::run::Report, serde_json::Value)> {
+    match (&spec.kind, table) {
+        (JobKind::Filter(_), _) => filter_one(path, output_path, rejects_path, spec)
+            .await
+            .map(|r| (r, serde_json::Value::Null)),
+        (JobKind::Load(_), Some(table)) => load_one(path, rejects_path, spec, table).await,
+        (JobKind::Load(_), None) => anyhow::bail!("the load job runs without a table"),
     }
+}
+
+/// The load job on one file: its rows into the table, rejected rows at
+/// the same relative path under the output folder's `_rejects/`.
+async fn load_one(
+    path: &Path,
+    rejects_path: &Path,
+    spec: &JobSpec,
+    table: &Table,
+) -> anyhow::Result<(crate::run::Report, serde_json::Value)> {
+    let mut input = Input::open(Some(path))?;
+    let rejects = Rejects::To(Output::create(Some(rejects_path))?);
+    let (report, _) = table
+        .load_to_commit(&spec.dialect, &mut input, rejects, false)
+        .await?;
+    if report.report.counts.rejected == 0 && rejects_path.exists() {
+        std::fs::remove_file(rejects_path)?;
+    }
+    Ok((report.report, report.log_fields(table)))
 }
 
 /// The filter job on one file: its result and rejects at the same
