@@ -4,7 +4,8 @@
 //! - **Merge** (the default): one `UpdateItem` with `SET` per item, up to
 //!   [`UPDATES_IN_FLIGHT`] at a time. Attributes already on the item and
 //!   absent from the file are kept. It costs the write units of a put and
-//!   reads nothing — the cheapest request that merges.
+//!   reads nothing — the cheapest request that merges. (A row with only its
+//!   key is a conditional `PutItem` that creates the item if it is absent.)
 //! - **Replace**: `BatchWriteItem` with 25 puts per request, up to
 //!   [`BATCHES_IN_FLIGHT`] at a time; whole items are replaced, and
 //!   `UnprocessedItems` are sent again with backoff.
@@ -743,7 +744,8 @@ fn describe_key(names: &Names, row: &Row) -> String {
     s
 }
 
-/// One row as an `UpdateItem` with `SET`.
+/// One row as an `UpdateItem` with `SET`; a row with only its key makes
+/// sure the item exists (see [`create_if_absent`]).
 async fn update(
     client: Client,
     names: Arc<Names>,
@@ -753,20 +755,18 @@ async fn update(
 ) -> anyhow::Result<Sent> {
     let key = key_map(&names, &row);
     let (line, what) = (row.line, describe_key(&names, &row));
-    let parts = set_expression(&names, row);
+    let Some((expr, attr_names, values)) = set_expression(&names, row) else {
+        return create_if_absent(client, names, id, key, (line, what), backoff).await;
+    };
     let (result, retried) = with_retries(&backoff, retryable, || {
-        let request = client
+        client
             .update_item()
             .table_name(&names.table)
-            .set_key(Some(key.clone()));
-        let request = match &parts {
-            Some((expr, attr_names, values)) => request
-                .update_expression(expr)
-                .set_expression_attribute_names(Some(attr_names.clone()))
-                .set_expression_attribute_values(Some(values.clone())),
-            None => request,
-        };
-        request.send()
+            .set_key(Some(key.clone()))
+            .update_expression(&expr)
+            .set_expression_attribute_names(Some(attr_names.clone()))
+            .set_expression_attribute_values(Some(values.clone()))
+            .send()
     })
     .await;
     result.map_err(|e| {
@@ -777,6 +777,45 @@ async fn update(
             s3::describe(&e)
         )
     })?;
+    Ok(Sent {
+        ids: vec![id],
+        written: 1,
+        retried,
+    })
+}
+
+/// A key-only row: `PutItem` of the bare key unless the item exists — an
+/// existing item keeps every attribute, as a merge leaves it. (An
+/// `UpdateItem` without an update expression does the same on DynamoDB,
+/// but local emulators fail on it.)
+async fn create_if_absent(
+    client: Client,
+    names: Arc<Names>,
+    id: Vec<u8>,
+    key: HashMap<String, AttributeValue>,
+    (line, what): (u64, String),
+    backoff: Backoff,
+) -> anyhow::Result<Sent> {
+    let (result, retried) = with_retries(&backoff, retryable, || {
+        client
+            .put_item()
+            .table_name(&names.table)
+            .set_item(Some(key.clone()))
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", &names.key)
+            .send()
+    })
+    .await;
+    match result {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("ConditionalCheckFailedException") => {}
+        Err(e) => anyhow::bail!(
+            "line {line}: table {}: cannot create the item {what}{}: {}",
+            names.table,
+            attempts_note(retried),
+            s3::describe(&e)
+        ),
+    }
     Ok(Sent {
         ids: vec![id],
         written: 1,

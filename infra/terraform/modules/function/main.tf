@@ -171,7 +171,7 @@ data "aws_iam_policy_document" "this" {
     for_each = var.load == null ? [] : [var.load.table_arn]
     content {
       sid       = "LoadTable"
-      actions   = ["dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:DescribeTable"]
+      actions   = ["dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DescribeTable"]
       resources = [statement.value]
     }
   }
