@@ -61,7 +61,7 @@ const RETRYABLE_CODES: [&str; 6] = [
     "RequestLimitExceeded",
     "InternalServerError",
     "ServiceUnavailable",
-    "LimitExceededException",
+    "TransactionConflictException",
 ];
 
 /// Retries: `attempts` in all, sleeping a random time up to
@@ -620,6 +620,13 @@ impl<'t> Writer<'t> {
             self.window.push(key_identity(&item, options), row);
             self.dispatch(false);
             while self.window.is_full() {
+                if self.tasks.is_empty() {
+                    // Nothing in flight to wait for: send what is there.
+                    self.dispatch(true);
+                    if self.tasks.is_empty() {
+                        break;
+                    }
+                }
                 self.complete_one().await?;
                 self.dispatch(false);
             }
