@@ -479,8 +479,16 @@ async fn the_lambda_handler_loads_an_object_from_its_s3_event() {
     let second = api.answer(Duration::from_secs(60));
     let _ = child.kill();
     let log = text(&child.wait_with_output().unwrap().stderr);
-    assert_eq!(first.body, json!({"processed": 1, "skipped": 0}), "{log}");
-    assert_eq!(second.body, json!({"processed": 1, "skipped": 0}), "{log}");
+    assert_eq!(
+        first.body,
+        json!({"processed": 1, "skipped": 0, "written": 2, "rejected": 1, "retried": 0}),
+        "{log}"
+    );
+    assert_eq!(
+        second.body,
+        json!({"processed": 1, "skipped": 0, "written": 1, "rejected": 0, "retried": 0}),
+        "{log}"
+    );
     assert_eq!(
         items(&t).await,
         [
