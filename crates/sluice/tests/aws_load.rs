@@ -1,7 +1,7 @@
 //! `sluice load` against moto's DynamoDB (and S3 for the Lambda door):
 //! the items are read back and compared, types included.
 
-use crate::runtime_api::RuntimeApi;
+use crate::runtime_api::{Answer, RuntimeApi};
 use crate::util::{dynamodb, put, s3, sluice, text, unique, with_aws, TempDir};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
@@ -455,30 +455,8 @@ async fn the_lambda_handler_loads_an_object_from_its_s3_event() {
     )
     .await;
     put(&src, "in/day 2.csv", b"customer_id,visits\nc1,5\n").await;
-    let event = |key: &str| {
-        json!({"Records": [{"eventName": "ObjectCreated:Put", "eventSource": "aws:s3",
-            "s3": {"bucket": {"name": src}, "object": {"key": key}}}]})
-    };
-    let api = RuntimeApi::serve(vec![event("in/day+1.csv"), event("in/day+2.csv")]);
-    let mut cmd = sluice();
-    with_aws(&mut cmd)
-        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "sluice-load")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("SLUICE_JOB", "load")
-        .env("SLUICE_TABLE", &t)
-        .env("SLUICE_KEY", "customer_id")
-        .env("SLUICE_SOURCE_BUCKET", &src)
-        .env("SLUICE_DEST_BUCKET", &dst)
-        .env("SLUICE_DEST_PREFIX", "loaded/")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let first = api.answer(Duration::from_secs(60));
-    let second = api.answer(Duration::from_secs(60));
-    let _ = child.kill();
-    let log = text(&child.wait_with_output().unwrap().stderr);
+    let (answers, log) = invoke(&t, &src, &dst, &["in/day+1.csv", "in/day+2.csv"]);
+    let (first, second) = (&answers[0], &answers[1]);
     assert_eq!(
         first.body,
         json!({"processed": 1, "skipped": 0, "written": 2, "rejected": 1, "retried": 0}),
@@ -532,6 +510,75 @@ async fn the_lambda_handler_loads_an_object_from_its_s3_event() {
         format!("s3://{dst}/loaded/_rejects/in/day 1.csv")
     );
     assert_eq!(lines[1]["written"], 1);
+    // The file is fixed and uploaded again: its stale rejects go.
+    put(&src, "in/day 1.csv", b"customer_id,name\nc1,Ada\n").await;
+    let (again, log) = invoke(&t, &src, &dst, &["in/day+1.csv"]);
+    assert_eq!(again[0].body["rejected"], 0, "{log}");
+    let listed = s3.list_objects_v2().bucket(&dst).send().await.unwrap();
+    assert!(listed.contents().is_empty(), "{:?}", listed.contents());
+}
+
+/// Runs the binary as a `bootstrap` with SLUICE_JOB=load on one direct S3
+/// event per key (as S3 encodes it); returns the answers and the log.
+fn invoke(table: &str, src: &str, dst: &str, keys: &[&str]) -> (Vec<Answer>, String) {
+    let events = keys
+        .iter()
+        .map(|key| {
+            json!({"Records": [{"eventName": "ObjectCreated:Put", "eventSource": "aws:s3",
+                "s3": {"bucket": {"name": src}, "object": {"key": key}}}]})
+        })
+        .collect();
+    let api = RuntimeApi::serve(events);
+    let mut cmd = sluice();
+    with_aws(&mut cmd)
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "sluice-load")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("SLUICE_JOB", "load")
+        .env("SLUICE_TABLE", table)
+        .env("SLUICE_KEY", "customer_id")
+        .env("SLUICE_SOURCE_BUCKET", src)
+        .env("SLUICE_DEST_BUCKET", dst)
+        .env("SLUICE_DEST_PREFIX", "loaded/")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let answers = keys
+        .iter()
+        .map(|_| api.answer(Duration::from_secs(60)))
+        .collect();
+    let _ = child.kill();
+    let log = text(&child.wait_with_output().unwrap().stderr);
+    (answers, log)
+}
+
+#[test]
+fn the_command_line_refuses_what_load_cannot_do() {
+    for (args, want) in [
+        (&["load"][..], "the load job needs a table"),
+        (
+            &["load", "--table", "t", "--no-header"],
+            "needs a header row",
+        ),
+        (
+            &["load", "--table", "t", "--sort-key", "customer_id"],
+            "--sort-key names the partition key column",
+        ),
+        (&["watch", "--job", "load"], "the load job needs a table"),
+    ] {
+        let out = sluice()
+            .args(args)
+            .env_remove("SLUICE_TABLE")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(want),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 /// A table that does not exist fails the invocation: the event is retried.
