@@ -7,8 +7,8 @@
 //! memory bounded by the chunk size and the longest row.
 //!
 //! - [`Engine`] — feed chunks, take output and rejects, get [`Counts`].
-//! - [`Job`] — the trait every job implements; [`Filter`] and
-//!   [`OrderReports`] are two.
+//! - [`Job`] — the trait every job implements; [`Filter`], [`OrderReports`]
+//!   and [`Load`] are jobs.
 //! - [`Dialect`] — delimiter, header, row-length limit.
 //! - [`Threshold`] and [`is_numeric`] — decimals compared exactly as written;
 //!   [`Dec`] — decimals computed with exactly, as scaled integers.
@@ -31,13 +31,18 @@ mod engine;
 mod filter;
 mod fixed;
 mod job;
+mod load;
 mod report;
 mod scan;
 
-pub use decimal::{is_numeric, Threshold, ThresholdError, Verdict};
+pub use decimal::{is_numeric, number_identity, Threshold, ThresholdError, Verdict};
 pub use engine::Engine;
 pub use filter::{Filter, FilterOptions};
 pub use fixed::{write_fixed, Dec, DecError};
 pub use job::{Flow, Header, Job, Outcome, Reason, Row};
+pub use load::{
+    Item, KeyType, Load, LoadOptions, Value, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES,
+    MAX_SORT_KEY_BYTES,
+};
 pub use report::{OrderReports, ReportOptions, Role, REPORT_NAMES};
 pub use scan::{unquote, write_csv_field, Counts, Dialect, Error, ErrorKind, BOM};

@@ -2,6 +2,7 @@
 //! that touch AWS talk to moto's server, started by scripts/test.sh.
 
 mod aws_lambda;
+mod aws_load;
 mod aws_report;
 mod aws_worker;
 mod cli_filter;
