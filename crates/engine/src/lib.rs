@@ -7,8 +7,8 @@
 //! memory bounded by the chunk size and the longest row.
 //!
 //! - [`Engine`] — feed chunks, take output and rejects, get [`Counts`].
-//! - [`Job`] — the trait every job implements; [`Filter`] and
-//!   [`OrderReports`] are two.
+//! - [`Job`] — the trait every job implements; [`Filter`], [`OrderReports`]
+//!   and [`Load`] are jobs.
 //! - [`Inspector`] — the `inspect` job's front: sniffs the layout
 //!   ([`sniff`]) and returns an [`Inspection`] of what the input holds.
 //! - [`Dialect`] — delimiter, header, row-length limit.
@@ -36,11 +36,14 @@ mod filter;
 mod fixed;
 mod inspect;
 mod job;
+mod load;
 mod report;
 mod scan;
 mod sniff;
 
-pub use decimal::{compare_decimals, is_numeric, numeric_text, Threshold, ThresholdError, Verdict};
+pub use decimal::{
+    compare_decimals, is_numeric, number_identity, numeric_text, Threshold, ThresholdError, Verdict,
+};
 pub use engine::Engine;
 pub use filter::{Filter, FilterOptions};
 pub use fixed::{write_fixed, Dec, DecError};
@@ -48,6 +51,10 @@ pub use inspect::{
     ColumnFacts, Inspect, InspectOptions, Inspection, Inspector, Problem, MAX_COLUMNS,
 };
 pub use job::{Flow, Header, Job, Outcome, Reason, Row};
+pub use load::{
+    Item, KeyType, Load, LoadOptions, Value, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES,
+    MAX_SORT_KEY_BYTES,
+};
 pub use report::{OrderReports, ReportOptions, Role, REPORT_NAMES};
 pub use scan::{unquote, write_csv_field, Counts, Dialect, Error, ErrorKind, BOM};
 pub use sniff::{first_nul, sniff, Bom, LineEnding, Sniff, CANDIDATES, SNIFF_BYTES};

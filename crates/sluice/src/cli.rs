@@ -4,7 +4,7 @@
 //! them.
 
 use crate::route::Route;
-use crate::run::{JobKind, JobSpec};
+use crate::run::{JobKind, JobSpec, LoadSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sluice_engine::{Dialect, FilterOptions, InspectOptions, ReportOptions, Role};
 use std::path::PathBuf;
@@ -26,6 +26,8 @@ pub enum Command {
     /// Order analytics: three partitioned CSV reports (profit by region, top ship mode by
     /// category, orders by category and sub-category).
     Report(ReportArgs),
+    /// Upsert each row into a DynamoDB table as an item keyed by its key column(s).
+    Load(LoadArgs),
     /// Watch a folder like a bucket: process the files in it and each new one.
     Watch(WatchArgs),
     /// Long-poll an SQS queue for S3 notifications and process each object.
@@ -152,6 +154,78 @@ pub struct InspectArgs {
     pub no_header: bool,
 }
 
+/// Options of the load job.
+#[derive(Debug, Args)]
+pub struct LoadOpts {
+    /// The DynamoDB table the rows are written to (required by the load job).
+    #[arg(long, env = "SLUICE_TABLE")]
+    pub table: Option<String>,
+    /// The partition key column; it must be the table's partition key attribute.
+    #[arg(long, env = "SLUICE_KEY", default_value = "customer_id")]
+    pub key: String,
+    /// The sort key column, when the table has a sort key.
+    #[arg(long, env = "SLUICE_SORT_KEY")]
+    pub sort_key: Option<String>,
+    /// Keep every non-key value a string (S): no number or boolean inference.
+    #[arg(long, env = "SLUICE_STRINGS")]
+    pub strings: bool,
+    /// Replace whole items (BatchWriteItem, 25 per request) instead of merging the file's columns into them (UpdateItem).
+    #[arg(long, env = "SLUICE_REPLACE")]
+    pub replace: bool,
+}
+
+impl LoadOpts {
+    /// The job's options; the table is required and the input needs a header.
+    pub fn spec(&self, csv: &CsvArgs) -> anyhow::Result<LoadSpec> {
+        let table = self.table.as_deref().map(str::trim).unwrap_or_default();
+        anyhow::ensure!(
+            !table.is_empty(),
+            "the load job needs a table: --table NAME or SLUICE_TABLE"
+        );
+        anyhow::ensure!(
+            !csv.no_header,
+            "the load job needs a header row: it names the attributes and the key column"
+        );
+        let key = self.key.trim();
+        anyhow::ensure!(!key.is_empty(), "--key / SLUICE_KEY is empty");
+        let sort_key = self
+            .sort_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        anyhow::ensure!(
+            sort_key != Some(key),
+            "--sort-key names the partition key column {key:?}"
+        );
+        Ok(LoadSpec {
+            table: table.to_string(),
+            key: key.to_string(),
+            sort_key: sort_key.map(str::to_string),
+            strings: self.strings,
+            replace: self.replace,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Input: a path, `-` for stdin (the default), or s3://bucket/key.
+    pub input: Option<String>,
+    /// Write rejected rows here as CSV (line,reason,row): a path or s3://bucket/key.
+    #[arg(long)]
+    pub rejects: Option<String>,
+    /// Type and check every row, write the rejects, send nothing to DynamoDB (key columns are taken as strings).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub load: LoadOpts,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}
+
 /// Options of the report job.
 #[derive(Debug, Args)]
 pub struct ReportOpts {
@@ -223,6 +297,7 @@ pub enum JobName {
     /// Writes a JSON document per object; the delimiter is sniffed.
     Inspect,
     Report,
+    Load,
 }
 
 /// Which job a door runs, and its options.
@@ -236,6 +311,8 @@ pub struct JobArgs {
     #[command(flatten)]
     pub report: ReportOpts,
     #[command(flatten)]
+    pub load: LoadOpts,
+    #[command(flatten)]
     pub csv: CsvArgs,
 }
 
@@ -248,6 +325,7 @@ impl JobArgs {
                 max_record_bytes: self.csv.max_record_bytes,
             }),
             JobName::Report => JobKind::Report(self.report.options()?),
+            JobName::Load => JobKind::Load(self.load.spec(&self.csv)?),
         };
         Ok(JobSpec {
             dialect: self.csv.dialect(),

@@ -52,7 +52,14 @@ async fn handle(
     if tally.failed > 0 {
         return Err(format!("{} object(s) failed; the log has each error", tally.failed).into());
     }
-    Ok(json!({"processed": tally.processed, "skipped": tally.skipped}))
+    let mut answer = json!({"processed": tally.processed, "skipped": tally.skipped});
+    if processor.table.is_some() {
+        // The load job returns its counts too.
+        answer["written"] = tally.written.into();
+        answer["rejected"] = tally.rejected.into();
+        answer["retried"] = tally.retried.into();
+    }
+    Ok(answer)
 }
 
 /// Processes every item; the ids of the items to retry come back with the

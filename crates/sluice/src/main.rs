@@ -10,6 +10,8 @@ mod inspect;
 mod inspect_cmd;
 mod io;
 mod lambda;
+mod load;
+mod load_cmd;
 mod location;
 mod log;
 mod process;
@@ -69,12 +71,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Filter(args) => filter_cmd::run(args).await,
         Command::Inspect(args) => inspect_cmd::run(args).await,
         Command::Report(args) => report_cmd::run(args).await,
+        Command::Load(args) => load_cmd::run(args).await,
         Command::Watch(args) => watch::run(&args, &args.job.spec()?).await,
         Command::Worker(args) => {
             let (route, spec) = (args.route.route(args.job.job)?, args.job.spec()?);
             let config = s3::aws_config().await;
             let processor = Processor {
                 client: s3::client(&config),
+                table: load::Table::for_job(&spec, &config).await?,
                 route,
                 spec,
             };
@@ -93,6 +97,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let config = s3::aws_config().await;
             lambda::serve(Processor {
                 client: s3::client(&config),
+                table: load::Table::for_job(&spec, &config).await?,
                 route,
                 spec,
             })

@@ -20,6 +20,8 @@ pub struct Processor {
     pub client: aws_sdk_s3::Client,
     pub route: Route,
     pub spec: JobSpec,
+    /// The table of the load job (None for other jobs).
+    pub table: Option<crate::load::Table>,
 }
 
 /// What became of one event.
@@ -42,6 +44,11 @@ pub struct Tally {
     pub skipped: usize,
     /// Objects that failed, and messages that could not be read.
     pub failed: usize,
+    /// Rows rejected in the processed objects.
+    pub rejected: u64,
+    /// Items written and requests retried by the load job.
+    pub written: u64,
+    pub retried: u64,
 }
 
 impl Tally {
@@ -49,6 +56,17 @@ impl Tally {
         self.processed += other.processed;
         self.skipped += other.skipped;
         self.failed += other.failed;
+        self.rejected += other.rejected;
+        self.written += other.written;
+        self.retried += other.retried;
+    }
+
+    /// Counts one processed object.
+    fn done(&mut self, report: &Report, extra: &serde_json::Value) {
+        self.processed += 1;
+        self.rejected += report.counts.rejected;
+        self.written += extra["written"].as_u64().unwrap_or(0);
+        self.retried += extra["retried"].as_u64().unwrap_or(0);
     }
 }
 
@@ -73,7 +91,7 @@ impl Processor {
         };
         for object in objects {
             match self.handle(object, &context).await {
-                Ok(Outcome::Done { .. }) => tally.processed += 1,
+                Ok(Outcome::Done { report, extra, .. }) => tally.done(&report, &extra),
                 Ok(Outcome::Skipped(_)) => tally.skipped += 1,
                 Err(_) => tally.failed += 1,
             }
@@ -137,6 +155,7 @@ impl Processor {
             JobKind::Filter(_) => self.filter_object(ev, output_key, rejects_key).await,
             JobKind::Inspect(options) => self.inspect_object(ev, output_key, options).await,
             JobKind::Report(options) => self.report_object(ev, options).await,
+            JobKind::Load(_) => crate::load::load_object(self, ev, rejects_key).await,
         }
     }
 

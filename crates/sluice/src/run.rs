@@ -23,6 +23,22 @@ pub enum JobKind {
     Inspect(InspectOptions),
     /// Partitioned reports, written by [`crate::analytics::run`].
     Report(ReportOptions),
+    Load(LoadSpec),
+}
+
+/// The load job's options: the table and how rows become items.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadSpec {
+    /// The DynamoDB table written to.
+    pub table: String,
+    /// The partition key column: the table's partition key attribute.
+    pub key: String,
+    /// The sort key column, for a table with a sort key.
+    pub sort_key: Option<String>,
+    /// Every non-key value a string.
+    pub strings: bool,
+    /// Replace whole items (BatchWriteItem) instead of merging (UpdateItem).
+    pub replace: bool,
 }
 
 impl JobSpec {
@@ -32,6 +48,7 @@ impl JobSpec {
             JobKind::Filter(_) => "filter",
             JobKind::Inspect(_) => "inspect",
             JobKind::Report(_) => "report",
+            JobKind::Load(_) => "load",
         }
     }
 
@@ -89,6 +106,8 @@ impl JobSpec {
                     "the report job writes several outputs: it runs through analytics::run"
                 )
             }
+            // Its results are a table's items, not an output.
+            JobKind::Load(_) => anyhow::bail!("the load job runs through load::Table"),
         }
     }
 }
@@ -139,7 +158,7 @@ impl Rejects {
     /// Commits the rejects output when there were rejected rows (or
     /// always, with `keep_empty`), discards it otherwise; returns the
     /// sample when the rejects were only sampled.
-    pub async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
+    pub(crate) async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
         match self {
             Rejects::To(out) if rejected > 0 || keep_empty => {
                 out.commit().await.map(|()| Vec::new())
@@ -153,13 +172,13 @@ impl Rejects {
     }
 
     /// Discards the rejects output.
-    pub async fn abort(self) {
+    pub(crate) async fn abort(self) {
         if let Rejects::To(out) = self {
             out.abort().await;
         }
     }
 
-    async fn take(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+    pub(crate) async fn take(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
         match self {
             Rejects::To(out) => out.write(bytes).await,
             Rejects::Sample(sample) => {

@@ -8,9 +8,10 @@
 use crate::analytics::{self, Partition, Place};
 use crate::cli::WatchArgs;
 use crate::io::{Input, Output};
+use crate::load::Table;
 use crate::log;
 use crate::run::{JobKind, JobSpec, Rejects};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -31,6 +32,10 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
         "{}: the output folder is the watched folder: every result would be processed again",
         args.output.display()
     );
+    let table = match &spec.kind {
+        JobKind::Load(load) => Some(Table::connect(&crate::s3::aws_config().await, load).await?),
+        JobKind::Filter(_) | JobKind::Report(_) | JobKind::Inspect(_) => None,
+    };
     log::info(
         "watching",
         json!({"folder": dir.display().to_string(), "output": out.display().to_string(), "job": spec.name()}),
@@ -52,7 +57,10 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
             let rel = path
                 .strip_prefix(&dir)
                 .expect("scanned files are inside the folder");
-            if process(&path, rel, &out, spec).await.is_err() {
+            if process(&path, rel, &out, spec, table.as_ref())
+                .await
+                .is_err()
+            {
                 failures += 1;
             }
             done.insert(path, stamp);
@@ -70,16 +78,25 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec) -> anyhow::Result<()> {
 }
 
 /// Processes one file and logs the outcome.
-async fn process(path: &Path, rel: &Path, out: &Path, spec: &JobSpec) -> anyhow::Result<()> {
+async fn process(
+    path: &Path,
+    rel: &Path,
+    out: &Path,
+    spec: &JobSpec,
+    table: Option<&Table>,
+) -> anyhow::Result<()> {
     let started = Instant::now();
-    let result = run_one(path, rel, out, spec).await;
+    let result = run_one(path, rel, out, spec, table).await;
     let mut fields = json!({"file": path.display().to_string(), "job": spec.name(),
                             "duration_ms": started.elapsed().as_millis() as u64});
     let obj = fields.as_object_mut().expect("an object");
     match &result {
-        Ok((report, output)) => {
+        Ok((report, output, extra)) => {
             let c = report.counts;
             obj.insert("output".into(), output.clone().into());
+            if let Some(extra) = extra.as_object() {
+                obj.extend(extra.clone());
+            }
             for (k, v) in [
                 ("rows", c.rows),
                 ("selected", c.selected),
@@ -98,31 +115,38 @@ async fn process(path: &Path, rel: &Path, out: &Path, spec: &JobSpec) -> anyhow:
     result.map(|_| ())
 }
 
-/// Runs the job on one file; returns the report and where the results went.
+/// Runs the job on one file: its report, where the results went, and
+/// job-specific log fields.
 async fn run_one(
     path: &Path,
     rel: &Path,
     out: &Path,
     spec: &JobSpec,
-) -> anyhow::Result<(crate::run::Report, String)> {
-    match &spec.kind {
-        JobKind::Filter(_) => {
+    table: Option<&Table>,
+) -> anyhow::Result<(crate::run::Report, String, serde_json::Value)> {
+    let rejects_path = out.join("_rejects").join(rel);
+    match (&spec.kind, table) {
+        (JobKind::Filter(_), _) => {
             let output_path = out.join(rel);
-            let rejects_path = out.join("_rejects").join(rel);
             let report = filter_one(path, &output_path, &rejects_path, spec).await?;
-            Ok((report, output_path.display().to_string()))
+            Ok((report, output_path.display().to_string(), Value::Null))
         }
-        JobKind::Report(options) => {
+        (JobKind::Report(options), _) => {
             let report = report_one(path, rel, out, spec, options).await?;
-            Ok((report, out.display().to_string()))
+            Ok((report, out.display().to_string(), Value::Null))
         }
-        JobKind::Inspect(options) => {
+        (JobKind::Inspect(options), _) => {
             let mut output_path = out.join(rel).into_os_string();
             output_path.push(".json");
             let output_path = PathBuf::from(output_path);
             let report = inspect_one(path, &output_path, options).await?;
-            Ok((report, output_path.display().to_string()))
+            Ok((report, output_path.display().to_string(), Value::Null))
         }
+        (JobKind::Load(_), Some(table)) => {
+            let (report, extra) = load_one(path, &rejects_path, spec, table).await?;
+            Ok((report, table.url(), extra))
+        }
+        (JobKind::Load(_), None) => anyhow::bail!("the load job runs without a table"),
     }
 }
 
@@ -184,6 +208,25 @@ async fn report_one(
     )
     .await?;
     Ok(written.report)
+}
+
+/// The load job on one file: its rows into the table, rejected rows at
+/// the same relative path under the output folder's `_rejects/`.
+async fn load_one(
+    path: &Path,
+    rejects_path: &Path,
+    spec: &JobSpec,
+    table: &Table,
+) -> anyhow::Result<(crate::run::Report, serde_json::Value)> {
+    let mut input = Input::open(Some(path))?;
+    let rejects = Rejects::To(Output::create(Some(rejects_path))?);
+    let (report, _) = table
+        .load_to_commit(&spec.dialect, &mut input, rejects, false)
+        .await?;
+    if report.report.counts.rejected == 0 && rejects_path.exists() {
+        std::fs::remove_file(rejects_path)?;
+    }
+    Ok((report.report, report.log_fields(table)))
 }
 
 /// The filter job on one file: its result and rejects at the same

@@ -118,6 +118,10 @@ pub async fn sqs() -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(&sdk_config().await)
 }
 
+pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+}
+
 /// Runs a boto3 snippet (the client users script uploads with); `args`
 /// are its `sys.argv[1:]`.
 pub fn boto3(code: &str, args: &[&str]) {

@@ -41,8 +41,10 @@ locals {
     },
     var.load == null ? {} : merge(
       {
-        SLUICE_TABLE = element(split("/", var.load.table_arn), 1)
-        SLUICE_KEY   = var.load.key
+        SLUICE_TABLE   = element(split("/", var.load.table_arn), 1)
+        SLUICE_KEY     = var.load.key
+        SLUICE_STRINGS = tostring(var.load.strings)
+        SLUICE_REPLACE = tostring(var.load.replace)
       },
       var.load.sort_key == null ? {} : { SLUICE_SORT_KEY = var.load.sort_key },
     ),
@@ -178,7 +180,7 @@ data "aws_iam_policy_document" "this" {
     for_each = var.load == null ? [] : [var.load.table_arn]
     content {
       sid       = "LoadTable"
-      actions   = ["dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:DescribeTable"]
+      actions   = ["dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DescribeTable"]
       resources = [statement.value]
     }
   }
@@ -279,6 +281,10 @@ resource "aws_lambda_function" "this" {
     precondition {
       condition     = !local.is_layer || var.artifact_bucket != null || var.layer_s3 != null
       error_message = "package_type \"layer\" needs artifact_bucket (or layer_s3)."
+    }
+    precondition {
+      condition     = var.job != "load" || var.load != null
+      error_message = "job \"load\" needs the load input (the table and its key columns)."
     }
   }
 

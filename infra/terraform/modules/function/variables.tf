@@ -215,8 +215,8 @@ variable "job" {
 
   validation {
     # Jobs join this list as the binary gains them.
-    condition     = contains(["filter", "report", "inspect"], var.job)
-    error_message = "job must be one of: filter, report, inspect."
+    condition     = contains(["filter", "report", "load", "inspect"], var.job)
+    error_message = "job must be one of: filter, report, load, inspect."
   }
 }
 
@@ -254,11 +254,13 @@ variable "filter" {
 }
 
 variable "load" {
-  description = "Load job target: DynamoDB table ARN (SLUICE_TABLE gets its name), partition key attribute (SLUICE_KEY) and optional sort key (SLUICE_SORT_KEY). Grants BatchWriteItem, UpdateItem and DescribeTable on that table only. Null grants no DynamoDB access."
+  description = "Load job target (required when job = \"load\"): DynamoDB table ARN (SLUICE_TABLE gets its name), partition key column (SLUICE_KEY), optional sort key column (SLUICE_SORT_KEY), strings: every non-key value a string (SLUICE_STRINGS), replace: put whole items instead of merging columns (SLUICE_REPLACE). Grants BatchWriteItem, UpdateItem, PutItem and DescribeTable on that table only. Null grants no DynamoDB access."
   type = object({
     table_arn = string
     key       = optional(string, "customer_id")
     sort_key  = optional(string)
+    strings   = optional(bool, false)
+    replace   = optional(bool, false)
   })
   default = null
 
@@ -277,7 +279,7 @@ variable "environment_extra" {
     condition = length(setintersection(keys(var.environment_extra), [
       "SLUICE_JOB", "SLUICE_DEST_BUCKET", "SLUICE_DEST_PREFIX", "SLUICE_SOURCE_PREFIX", "SLUICE_SUFFIX",
       "SLUICE_LOG_LEVEL", "SLUICE_THRESHOLD", "SLUICE_COLUMNS", "SLUICE_ALL", "SLUICE_DELIMITER",
-      "SLUICE_NO_HEADER", "SLUICE_TABLE", "SLUICE_KEY", "SLUICE_SORT_KEY",
+      "SLUICE_NO_HEADER", "SLUICE_TABLE", "SLUICE_KEY", "SLUICE_SORT_KEY", "SLUICE_STRINGS", "SLUICE_REPLACE",
     ])) == 0
     error_message = "environment_extra must not set a SLUICE_* variable that has a typed input (job, io, suffix, log_level, filter, load)."
   }
