@@ -35,11 +35,14 @@ pub enum Verdict {
 
 /// A decimal number as written: sign, digits around the point, exponent.
 #[derive(Clone, Copy, Debug)]
-struct Written<'a> {
-    negative: bool,
-    int: &'a [u8],
-    frac: &'a [u8],
-    exp: i64,
+pub(crate) struct Written<'a> {
+    pub(crate) negative: bool,
+    /// Digits before the point.
+    pub(crate) int: &'a [u8],
+    /// Digits after the point.
+    pub(crate) frac: &'a [u8],
+    /// The exponent (`e-3`), clamped to ±EXP_LIMIT.
+    pub(crate) exp: i64,
 }
 
 /// Exponents beyond this are clamped; no CSV cell needs more and it keeps
@@ -48,7 +51,7 @@ const EXP_LIMIT: i64 = 1 << 40;
 
 impl<'a> Written<'a> {
     /// Parses `s` (already unquoted and trimmed) as a decimal number.
-    fn parse(s: &'a [u8]) -> Option<Self> {
+    pub(crate) fn parse(s: &'a [u8]) -> Option<Self> {
         let (negative, rest) = match s.first()? {
             b'-' => (true, &s[1..]),
             b'+' => (false, &s[1..]),
@@ -128,7 +131,7 @@ fn parse_exponent(s: &[u8]) -> Option<i64> {
 /// Removes enclosing quotes (a quoted cell holding a quote is not a number)
 /// and surrounding spaces and tabs. `None` when the cell cannot be numeric.
 #[inline]
-fn unwrap_cell(raw: &[u8]) -> Option<&[u8]> {
+pub(crate) fn unwrap_cell(raw: &[u8]) -> Option<&[u8]> {
     let mut s = raw;
     if let [b'"', inner @ .., b'"'] = s {
         if inner.contains(&b'"') {

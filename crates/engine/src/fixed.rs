@@ -2,6 +2,8 @@
 //! millions of rows: no float rounding, so a total does not depend on the
 //! order rows arrive in.
 
+use crate::decimal::{unwrap_cell, Written};
+
 /// A decimal number: `mantissa / 10^scale`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Dec {
@@ -79,39 +81,22 @@ pub(crate) fn parse_plain(text: &[u8]) -> Option<(u64, u32)> {
     (digits > 0).then(|| (mantissa, point.map_or(0, |p| text.len() - p - 1) as u32))
 }
 
+/// Any other number, as the filter reads one ([`crate::is_numeric`]):
+/// quotes and surrounding spaces removed, a sign, an exponent.
 fn parse_general(text: &[u8]) -> Result<Dec, DecError> {
-    let text = text.trim_ascii();
-    if text.is_empty() {
+    let cell = unwrap_cell(text.trim_ascii()).ok_or(DecError::NotANumber)?;
+    if cell.is_empty() {
         return Err(DecError::Empty);
     }
-    let (negative, rest) = match text {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        _ => (false, text),
-    };
-    let (number, exponent) = match rest.iter().position(|&b| b == b'e' || b == b'E') {
-        Some(p) => (&rest[..p], Some(&rest[p + 1..])),
-        None => (rest, None),
-    };
-    let (int, frac) = match number.iter().position(|&b| b == b'.') {
-        Some(p) => (&number[..p], &number[p + 1..]),
-        None => (number, &number[..0]),
-    };
-    let digits_only = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    if int.len() + frac.len() == 0 || !digits_only(int) || !digits_only(frac) {
-        return Err(DecError::NotANumber);
-    }
+    let written = Written::parse(cell).ok_or(DecError::NotANumber)?;
     let mut mantissa = 0i128;
-    for &d in int.iter().chain(frac) {
+    for &d in written.int.iter().chain(written.frac) {
         mantissa = mantissa
             .checked_mul(10)
             .and_then(|m| m.checked_add(i128::from(d - b'0')))
             .ok_or(DecError::OutOfRange)?;
     }
-    let mut scale = frac.len() as i64;
-    if let Some(e) = exponent {
-        scale -= parse_exponent(e)?;
-    }
+    let mut scale = written.frac.len() as i64 - written.exp;
     if scale < 0 {
         let factor = u32::try_from(-scale)
             .ok()
@@ -123,29 +108,14 @@ fn parse_general(text: &[u8]) -> Result<Dec, DecError> {
     if scale > i64::from(MAX_SCALE) {
         return Err(DecError::OutOfRange);
     }
-    let mantissa = if negative { -mantissa } else { mantissa };
     Ok(Dec {
-        mantissa,
+        mantissa: if written.negative {
+            -mantissa
+        } else {
+            mantissa
+        },
         scale: scale as u32,
     })
-}
-
-fn parse_exponent(e: &[u8]) -> Result<i64, DecError> {
-    let (negative, digits) = match e {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        _ => (false, e),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(DecError::NotANumber);
-    }
-    if digits.len() > 4 {
-        return Err(DecError::OutOfRange);
-    }
-    let value = digits
-        .iter()
-        .fold(0i64, |v, &d| v * 10 + i64::from(d - b'0'));
-    Ok(if negative { -value } else { value })
 }
 
 /// Powers of ten that fit an i128.
