@@ -5,7 +5,7 @@
 //! repeated event rewrites the same objects.
 
 use crate::io::{Input, Output};
-use crate::run::{count_entries, stream, JobSpec, Rejects, Report};
+use crate::run::{count_entries, run_to_commit, JobSpec, Rejects, Report, Sink};
 use crate::s3;
 use sluice_engine::{Engine, OrderReports, ReportOptions};
 use std::collections::HashMap;
@@ -60,24 +60,6 @@ impl Place {
         }
     }
 
-    /// Removes `rel` if it exists.
-    async fn remove(&self, rel: &str) -> anyhow::Result<()> {
-        match self {
-            Place::Dir(dir) => match std::fs::remove_file(dir.join(rel)) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(anyhow::anyhow!(
-                    "{}: cannot remove: {e}",
-                    dir.join(rel).display()
-                )),
-                _ => Ok(()),
-            },
-            Place::S3 {
-                client,
-                bucket,
-                prefix,
-            } => s3::remove(client, bucket, &format!("{prefix}{rel}")).await,
-        }
-    }
-
     /// The name of `rel` under this place, for messages and logs.
     pub fn name(&self, rel: &str) -> String {
         match self {
@@ -108,38 +90,52 @@ pub async fn run(
     metadata: HashMap<String, String>,
 ) -> anyhow::Result<Written> {
     let rejects_key = partition.rejects_key();
-    let mut rejects_out = Rejects::To(rejects.output(&rejects_key, metadata.clone())?);
+    let rejects_out = Rejects::To(rejects.output(&rejects_key, metadata.clone())?);
     let engine = Engine::new(spec.dialect.clone(), OrderReports::new(options.clone()));
-    let streamed = stream(engine, input, &mut Output::Discard, &mut rejects_out).await;
-    let (mut report, engine) = match streamed {
-        Ok(done) => done,
-        Err(e) => {
-            rejects_out.abort().await;
-            return Err(e);
-        }
+    let sink = Reports {
+        place: reports,
+        partition,
+        metadata,
     };
-    let mut outputs = Vec::new();
-    for (name, csv) in engine.job().reports() {
-        let key = partition.report_key(name);
-        let written = write_whole(reports, &key, &csv, &metadata, &report).await;
-        if let Err(e) = written {
-            rejects_out.abort().await;
-            return Err(e);
-        }
-        report.bytes_out += csv.len() as u64;
-        outputs.push(reports.name(&key));
-    }
-    let rejected = report.counts.rejected;
-    if let Rejects::To(out) = &mut rejects_out {
-        out.add_final_metadata(count_entries(&report.counts));
-    }
-    rejects_out.finish(rejected, false).await?;
-    if rejected > 0 {
+    let (report, mut outputs, _) = run_to_commit(engine, input, sink, rejects_out, false).await?;
+    if report.counts.rejected > 0 {
         outputs.push(rejects.name(&rejects_key));
-    } else {
-        rejects.remove(&rejects_key).await?;
     }
     Ok(Written { report, outputs })
+}
+
+/// The three reports of one source, written whole once the input is read.
+struct Reports<'a> {
+    place: &'a Place,
+    partition: &'a Partition,
+    metadata: HashMap<String, String>,
+}
+
+impl Sink<OrderReports> for Reports<'_> {
+    /// The reports' names.
+    type Done = Vec<String>;
+
+    async fn take(&mut self, _: &mut Engine<OrderReports>, _: &mut Vec<u8>) -> anyhow::Result<u64> {
+        // Nothing streams: the reports exist once every row is counted.
+        Ok(0)
+    }
+
+    async fn commit(
+        self,
+        engine: &Engine<OrderReports>,
+        report: &mut Report,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut outputs = Vec::new();
+        for (name, csv) in engine.job().reports() {
+            let key = self.partition.report_key(name);
+            write_whole(self.place, &key, &csv, &self.metadata, report).await?;
+            report.bytes_out += csv.len() as u64;
+            outputs.push(self.place.name(&key));
+        }
+        Ok(outputs)
+    }
+
+    async fn abort(self) {}
 }
 
 /// Writes one small output whole, with the run's counts as metadata.

@@ -45,15 +45,11 @@ pub async fn run(args: FilterArgs) -> anyhow::Result<()> {
         Some(r) => Rejects::To(open_output(&Location::parse(r)?, client.as_ref())?),
         None => Rejects::Sample(Vec::new()),
     };
-    let spec = run::JobSpec {
-        dialect: args.csv.dialect(),
-        kind: run::JobKind::Filter(options),
-    };
     // A rejects file asked for by name is written even when empty, so no
     // stale one remains.
-    let (report, sample) = spec
-        .run_to_commit(&mut input, output, rejects, true)
-        .await?;
+    let dialect = args.csv.dialect();
+    let (report, sample) =
+        run::filter_to_commit(&dialect, &options, &mut input, output, rejects, true).await?;
     if !args.quiet {
         eprintln!("sluice filter: {}: {report}", input.name());
         if !sample.is_empty() {

@@ -87,8 +87,6 @@ pub enum Output {
         temp: PathBuf,
         path: PathBuf,
     },
-    /// Nowhere: for jobs whose results are not a stream.
-    Discard,
 }
 
 impl Output {
@@ -143,7 +141,6 @@ impl Output {
             Output::S3(w) => return w.write(bytes).await,
             Output::Stdout(s) => s.lock().write_all(bytes),
             Output::File { file, .. } | Output::Special { file, .. } => file.write_all(bytes),
-            Output::Discard => Ok(()),
         };
         result.with_context(|| format!("{}: write failed", self.name()))
     }
@@ -164,7 +161,6 @@ impl Output {
         match self {
             Output::S3(w) => w.commit().await,
             Output::Stdout(s) => s.lock().flush().context("stdout: write failed"),
-            Output::Discard => Ok(()),
             Output::Special { mut file, path } => file
                 .flush()
                 .with_context(|| format!("{}: write failed", path.display())),
@@ -178,6 +174,25 @@ impl Output {
         }
     }
 
+    /// Discards everything written and removes what an earlier run left
+    /// under the final name (a file or an object), so no stale result
+    /// remains. Standard output and devices are left as they are.
+    pub async fn remove(self) -> anyhow::Result<()> {
+        match self {
+            Output::S3(w) => w.remove_object().await,
+            Output::File { temp, path, .. } => {
+                let _ = std::fs::remove_file(temp);
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        Err(e).with_context(|| format!("{}: cannot remove", path.display()))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Output::Stdout(_) | Output::Special { .. } => Ok(()),
+        }
+    }
+
     /// Discards everything written.
     pub async fn abort(self) {
         match self {
@@ -185,7 +200,7 @@ impl Output {
                 let _ = std::fs::remove_file(temp);
             }
             Output::S3(w) => w.abort().await,
-            Output::Stdout(_) | Output::Special { .. } | Output::Discard => {}
+            Output::Stdout(_) | Output::Special { .. } => {}
         }
     }
 
@@ -193,7 +208,6 @@ impl Output {
     pub fn name(&self) -> String {
         match self {
             Output::Stdout(_) => "stdout".into(),
-            Output::Discard => "nowhere".into(),
             Output::S3(w) => w.name(),
             Output::File { path, .. } | Output::Special { path, .. } => path.display().to_string(),
         }

@@ -20,9 +20,9 @@
 //! again is safe.
 
 use crate::events::ObjectEvent;
-use crate::io::{Input, Output, CHUNK_BYTES};
+use crate::io::{Input, Output};
 use crate::process::{Outcome, Processor};
-use crate::run::{JobKind, JobSpec, LoadSpec, Rejects, Report};
+use crate::run::{run_to_commit, JobKind, JobSpec, LoadSpec, Rejects, Report, Sink};
 use crate::s3;
 use anyhow::{anyhow, Context};
 use aws_sdk_dynamodb::config::retry::RetryConfig;
@@ -37,7 +37,7 @@ use sluice_engine::{number_identity, Dialect, Engine, Item, KeyType, Load, LoadO
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::task::JoinSet;
 
 /// `UpdateItem` requests in flight (merge mode).
@@ -197,87 +197,28 @@ impl Table {
         format!("dynamodb://{}", self.name)
     }
 
-    /// Loads `input` into the table, streaming rejected rows to `rejects`,
-    /// which is committed when there are any (or always, with
-    /// `keep_empty_rejects`) and discarded on failure.
+    /// Loads `input` into the table, streaming rejected rows to `rejects`:
+    /// [`run_to_commit`] with the load job and the table as its sink.
     pub async fn load_to_commit(
         &self,
         dialect: &Dialect,
         input: &mut Input,
-        mut rejects: Rejects,
+        rejects: Rejects,
         keep_empty_rejects: bool,
     ) -> anyhow::Result<(LoadReport, Vec<u8>)> {
-        let started = Instant::now();
-        let mut report = match self.load(dialect, input, &mut rejects).await {
-            Ok(report) => report,
-            Err(e) => {
-                rejects.abort().await;
-                return Err(e);
-            }
-        };
-        let sample = rejects
-            .finish(report.report.counts.rejected, keep_empty_rejects)
-            .await?;
-        report.report.seconds = started.elapsed().as_secs_f64();
-        Ok((report, sample))
-    }
-
-    /// Streams `input` through the engine into the table.
-    async fn load(
-        &self,
-        dialect: &Dialect,
-        input: &mut Input,
-        rejects: &mut Rejects,
-    ) -> anyhow::Result<LoadReport> {
-        let started = Instant::now();
-        let mut engine = Engine::new(dialect.clone(), Load::new(self.options.clone()));
-        let mut writer = Writer::new(self);
-        let (mut chunk, mut buf) = (Vec::with_capacity(CHUNK_BYTES), Vec::new());
-        let name = input.name();
-        loop {
-            input.read_chunk(&mut chunk).await?;
-            if chunk.is_empty() {
-                break;
-            }
-            engine.feed(&chunk).with_context(|| name.clone())?;
-            writer
-                .take(&mut engine)
-                .await
-                .with_context(|| name.clone())?;
-            take_rejects(&mut engine, rejects, &mut buf).await?;
-        }
-        let counts = engine.finish().with_context(|| name.clone())?;
-        writer
-            .take(&mut engine)
-            .await
-            .with_context(|| name.clone())?;
-        take_rejects(&mut engine, rejects, &mut buf).await?;
-        let totals = writer.finish().await.with_context(|| name.clone())?;
-        Ok(LoadReport {
-            report: Report {
-                counts,
-                bytes_in: engine.bytes(),
-                bytes_out: 0,
-                seconds: started.elapsed().as_secs_f64(),
-            },
+        let engine = Engine::new(dialect.clone(), Load::new(self.options.clone()));
+        let writer = Writer::new(self, input.name());
+        let (report, totals, sample) =
+            run_to_commit(engine, input, writer, rejects, keep_empty_rejects).await?;
+        let report = LoadReport {
+            report,
             written: totals.written,
             retried: totals.retried,
             merged: totals.merged,
             dry_run: self.client.is_none(),
-        })
+        };
+        Ok((report, sample))
     }
-}
-
-async fn take_rejects(
-    engine: &mut Engine<Load>,
-    rejects: &mut Rejects,
-    buf: &mut Vec<u8>,
-) -> anyhow::Result<()> {
-    if !engine.rejects().is_empty() {
-        engine.take_rejects(buf);
-        rejects.take(buf).await?;
-    }
-    Ok(())
 }
 
 /// The DynamoDB client: no retries of its own (this module retries and
@@ -577,8 +518,9 @@ struct Sent {
     retried: u64,
 }
 
+/// What the writes of one input did.
 #[derive(Clone, Copy, Debug, Default)]
-struct Totals {
+pub(crate) struct Totals {
     written: u64,
     retried: u64,
     merged: u64,
@@ -587,6 +529,8 @@ struct Totals {
 /// Writes rows through the window with bounded requests in flight.
 struct Writer<'t> {
     table: &'t Table,
+    /// The input's name, for errors.
+    source: String,
     names: Option<Arc<Names>>,
     window: Window,
     tasks: JoinSet<anyhow::Result<Sent>>,
@@ -594,9 +538,10 @@ struct Writer<'t> {
 }
 
 impl<'t> Writer<'t> {
-    fn new(table: &'t Table) -> Self {
+    fn new(table: &'t Table, source: String) -> Self {
         Writer {
             table,
+            source,
             names: None,
             window: Window::new(table.replace),
             tasks: JoinSet::new(),
@@ -605,7 +550,7 @@ impl<'t> Writer<'t> {
     }
 
     /// Takes the engine's items, writing as the window fills.
-    async fn take(&mut self, engine: &mut Engine<Load>) -> anyhow::Result<()> {
+    async fn take_items(&mut self, engine: &mut Engine<Load>) -> anyhow::Result<()> {
         if self.names.is_none() && !engine.job().columns().is_empty() {
             self.names = Some(Arc::new(Names {
                 table: self.table.name.clone(),
@@ -699,6 +644,27 @@ impl<'t> Writer<'t> {
         debug_assert_eq!(self.window.len(), 0);
         self.totals.merged = self.window.merged;
         Ok(self.totals)
+    }
+}
+
+/// The table as the load job's sink: items are written as they come,
+/// and the commit waits for the last write.
+impl Sink<Load> for Writer<'_> {
+    type Done = Totals;
+
+    async fn take(&mut self, engine: &mut Engine<Load>, _: &mut Vec<u8>) -> anyhow::Result<u64> {
+        let taken = self.take_items(engine).await;
+        taken.with_context(|| self.source.clone())?;
+        Ok(0)
+    }
+
+    async fn commit(self, _: &Engine<Load>, _: &mut Report) -> anyhow::Result<Totals> {
+        let source = self.source.clone();
+        self.finish().await.with_context(|| source)
+    }
+
+    async fn abort(mut self) {
+        self.tasks.abort_all();
     }
 }
 
@@ -939,9 +905,8 @@ pub async fn load_object(
         .load_to_commit(&processor.spec.dialect, &mut input, rejects, false)
         .await?;
     let mut extra = report.log_fields(table);
-    if report.report.counts.rejected == 0 {
-        s3::remove(&processor.client, dest, &rejects_key).await?;
-    } else if let Some(obj) = extra.as_object_mut() {
+    if report.report.counts.rejected > 0 {
+        let obj = extra.as_object_mut().expect("log fields are an object");
         obj.insert("rejects".into(), s3::url(dest, &rejects_key).into());
     }
     Ok(Outcome::Done {

@@ -8,9 +8,10 @@ use crate::inspect;
 use crate::io::{Input, Output};
 use crate::log;
 use crate::route::{Decision, Route};
-use crate::run::{count_entries, JobKind, JobSpec, Rejects, Report};
+use crate::run::{count_entries, filter_to_commit, JobKind, JobSpec, Rejects, Report};
 use crate::s3;
 use serde_json::json;
+use sluice_engine::FilterOptions;
 use sluice_engine::{Counts, InspectOptions};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -152,7 +153,10 @@ impl Processor {
             } => (output_key, rejects_key),
         };
         match &self.spec.kind {
-            JobKind::Filter(_) => self.filter_object(ev, output_key, rejects_key).await,
+            JobKind::Filter(options) => {
+                self.filter_object(ev, options, output_key, rejects_key)
+                    .await
+            }
             JobKind::Inspect(options) => self.inspect_object(ev, output_key, options).await,
             JobKind::Report(options) => self.report_object(ev, options).await,
             JobKind::Load(_) => crate::load::load_object(self, ev, rejects_key).await,
@@ -262,6 +266,7 @@ impl Processor {
     async fn filter_object(
         &self,
         ev: &ObjectEvent,
+        options: &FilterOptions,
         output_key: String,
         rejects_key: String,
     ) -> anyhow::Result<Outcome> {
@@ -289,15 +294,17 @@ impl Processor {
             metadata,
         )));
         let mut input = Input::S3(reader);
-        let (report, _) = self
-            .spec
-            .run_to_commit(&mut input, output, rejects, false)
-            .await?;
-        if report.counts.rejected == 0 {
-            // A rerun must leave the state a first run leaves: no rejects
-            // object from an earlier version of this source.
-            s3::remove(&self.client, dest, &rejects_key).await?;
-        }
+        // A rerun leaves the state a first run leaves: the commit removes a
+        // rejects object from an earlier version of this source.
+        let (report, _) = filter_to_commit(
+            &self.spec.dialect,
+            options,
+            &mut input,
+            output,
+            rejects,
+            false,
+        )
+        .await?;
         // Tags carry the counts on every result, multipart ones included.
         s3::tag(
             &self.client,

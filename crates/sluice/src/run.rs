@@ -51,65 +51,97 @@ impl JobSpec {
             JobKind::Load(_) => "load",
         }
     }
+}
 
-    /// Runs the job over `input` and commits its results: the output
-    /// (with the row counts as metadata where the output keeps metadata),
-    /// then the rejects — written when there are any, or always with
-    /// `keep_empty_rejects`. On any failure both are discarded, so a run
-    /// leaves all of its results or none. Returns the report (its seconds
-    /// include the commit) and the rejects kept for display, if any.
-    pub async fn run_to_commit(
-        &self,
-        input: &mut Input,
-        mut output: Output,
-        mut rejects: Rejects,
-        keep_empty_rejects: bool,
-    ) -> anyhow::Result<(Report, Vec<u8>)> {
-        let started = Instant::now();
-        let mut report = match self.run(input, &mut output, &mut rejects).await {
-            Ok(report) => report,
-            Err(e) => {
-                output.abort().await;
-                rejects.abort().await;
-                return Err(e);
-            }
-        };
-        output.add_final_metadata(count_entries(&report.counts));
-        if let Err(e) = output.commit().await {
+/// Where a job's results go while its input streams: taken from the
+/// engine after every chunk, committed once the whole input is read, or
+/// aborted. Each job with rows to stream has one (an output stream, the
+/// partitioned reports, a DynamoDB table), and [`run_to_commit`] drives
+/// them all.
+pub(crate) trait Sink<J: Job> {
+    /// What a committed sink hands back besides the run's report.
+    type Done;
+
+    /// Takes what the engine produced so far; returns the bytes written.
+    async fn take(&mut self, engine: &mut Engine<J>, scratch: &mut Vec<u8>) -> anyhow::Result<u64>;
+
+    /// Makes the results visible; the input was read whole. May add to
+    /// the report's bytes out.
+    async fn commit(self, engine: &Engine<J>, report: &mut Report) -> anyhow::Result<Self::Done>;
+
+    /// Discards the results.
+    async fn abort(self);
+}
+
+/// An output stream: the filter's result.
+impl<J: Job> Sink<J> for Output {
+    type Done = ();
+
+    async fn take(&mut self, engine: &mut Engine<J>, scratch: &mut Vec<u8>) -> anyhow::Result<u64> {
+        engine.take_output(scratch);
+        self.write(scratch).await?;
+        Ok(scratch.len() as u64)
+    }
+
+    async fn commit(mut self, _engine: &Engine<J>, report: &mut Report) -> anyhow::Result<()> {
+        self.add_final_metadata(count_entries(&report.counts));
+        Output::commit(self).await
+    }
+
+    async fn abort(self) {
+        Output::abort(self).await;
+    }
+}
+
+/// Runs `engine` over `input` and commits its results: the sink first,
+/// then the rejects — written when there are any (or always, with
+/// `keep_empty_rejects`), otherwise removed, so no stale rejects of an
+/// earlier run remain. On any failure both are discarded, so a run leaves
+/// all of its results or none. Returns the report (its seconds include
+/// the commit), what the sink committed, and the rejects kept for
+/// display, if any.
+pub(crate) async fn run_to_commit<J: Job, S: Sink<J>>(
+    engine: Engine<J>,
+    input: &mut Input,
+    mut sink: S,
+    mut rejects: Rejects,
+    keep_empty_rejects: bool,
+) -> anyhow::Result<(Report, S::Done, Vec<u8>)> {
+    let started = Instant::now();
+    let (mut report, engine) = match stream(engine, input, &mut sink, &mut rejects).await {
+        Ok(done) => done,
+        Err(e) => {
+            sink.abort().await;
             rejects.abort().await;
             return Err(e);
         }
-        let sample = rejects
-            .finish(report.counts.rejected, keep_empty_rejects)
-            .await?;
-        report.seconds = started.elapsed().as_secs_f64();
-        Ok((report, sample))
-    }
-
-    /// Runs the job over `input`. Nothing is committed here.
-    async fn run(
-        &self,
-        input: &mut Input,
-        output: &mut Output,
-        rejects: &mut Rejects,
-    ) -> anyhow::Result<Report> {
-        match &self.kind {
-            JobKind::Filter(options) => {
-                let engine = Engine::new(self.dialect.clone(), Filter::new(options.clone()));
-                Ok(stream(engine, input, output, rejects).await?.0)
-            }
-            JobKind::Inspect(_) => {
-                anyhow::bail!("the inspect job writes a document, not rows: see inspect.rs")
-            }
-            JobKind::Report(_) => {
-                anyhow::bail!(
-                    "the report job writes several outputs: it runs through analytics::run"
-                )
-            }
-            // Its results are a table's items, not an output.
-            JobKind::Load(_) => anyhow::bail!("the load job runs through load::Table"),
+    };
+    let done = match sink.commit(&engine, &mut report).await {
+        Ok(done) => done,
+        Err(e) => {
+            rejects.abort().await;
+            return Err(e);
         }
-    }
+    };
+    let sample = rejects.finish(&report.counts, keep_empty_rejects).await?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok((report, done, sample))
+}
+
+/// The filter job over `input` into `output`: [`run_to_commit`] with the
+/// filter's engine.
+pub async fn filter_to_commit(
+    dialect: &Dialect,
+    options: &FilterOptions,
+    input: &mut Input,
+    output: Output,
+    rejects: Rejects,
+    keep_empty_rejects: bool,
+) -> anyhow::Result<(Report, Vec<u8>)> {
+    let engine = Engine::new(dialect.clone(), Filter::new(options.clone()));
+    let (report, (), sample) =
+        run_to_commit(engine, input, output, rejects, keep_empty_rejects).await?;
+    Ok((report, sample))
 }
 
 /// The row counts as result metadata or tags: `sluice-rows`,
@@ -155,18 +187,17 @@ pub enum Rejects {
 const SAMPLE_BYTES: usize = 4096;
 
 impl Rejects {
-    /// Commits the rejects output when there were rejected rows (or
-    /// always, with `keep_empty`), discards it otherwise; returns the
+    /// Commits the rejects output, with the counts as metadata, when there
+    /// were rejected rows (or always, with `keep_empty`); otherwise removes
+    /// it, and whatever an earlier run left under its name. Returns the
     /// sample when the rejects were only sampled.
-    pub(crate) async fn finish(self, rejected: u64, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
+    async fn finish(self, counts: &Counts, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
         match self {
-            Rejects::To(out) if rejected > 0 || keep_empty => {
+            Rejects::To(mut out) if counts.rejected > 0 || keep_empty => {
+                out.add_final_metadata(count_entries(counts));
                 out.commit().await.map(|()| Vec::new())
             }
-            Rejects::To(out) => {
-                out.abort().await;
-                Ok(Vec::new())
-            }
+            Rejects::To(out) => out.remove().await.map(|()| Vec::new()),
             Rejects::Sample(sample) => Ok(sample),
         }
     }
@@ -190,17 +221,17 @@ impl Rejects {
     }
 }
 
-/// Streams `input` through `engine`, writing its output and rejects.
-/// Nothing is committed here: the caller commits or aborts the outputs.
-pub async fn stream<J: Job>(
+/// Streams `input` through `engine` into `sink` and `rejects`. Nothing is
+/// committed here.
+async fn stream<J: Job, S: Sink<J>>(
     mut engine: Engine<J>,
     input: &mut Input,
-    output: &mut Output,
+    sink: &mut S,
     rejects: &mut Rejects,
 ) -> anyhow::Result<(Report, Engine<J>)> {
     let started = Instant::now();
     let mut chunk = Vec::with_capacity(CHUNK_BYTES);
-    let mut out = Vec::new();
+    let mut scratch = Vec::new();
     let mut bytes_out = 0u64;
     let name = input.name();
     loop {
@@ -209,10 +240,12 @@ pub async fn stream<J: Job>(
             break;
         }
         engine.feed(&chunk).with_context(|| name.clone())?;
-        bytes_out += drain(&mut engine, output, rejects, &mut out).await?;
+        bytes_out += sink.take(&mut engine, &mut scratch).await?;
+        take_rejects(&mut engine, rejects, &mut scratch).await?;
     }
     let counts = engine.finish().with_context(|| name.clone())?;
-    bytes_out += drain(&mut engine, output, rejects, &mut out).await?;
+    bytes_out += sink.take(&mut engine, &mut scratch).await?;
+    take_rejects(&mut engine, rejects, &mut scratch).await?;
     let report = Report {
         counts,
         bytes_in: engine.bytes(),
@@ -222,18 +255,14 @@ pub async fn stream<J: Job>(
     Ok((report, engine))
 }
 
-async fn drain<J: Job>(
+async fn take_rejects<J: Job>(
     engine: &mut Engine<J>,
-    output: &mut Output,
     rejects: &mut Rejects,
     buf: &mut Vec<u8>,
-) -> anyhow::Result<u64> {
-    engine.take_output(buf);
-    output.write(buf).await?;
-    let written = buf.len() as u64;
+) -> anyhow::Result<()> {
     if !engine.rejects().is_empty() {
         engine.take_rejects(buf);
         rejects.take(buf).await?;
     }
-    Ok(written)
+    Ok(())
 }

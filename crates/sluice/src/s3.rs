@@ -314,6 +314,14 @@ impl Writer {
         Ok(())
     }
 
+    /// Discards everything written and deletes the object if an earlier
+    /// run left one, so that no stale result remains.
+    pub async fn remove_object(self) -> anyhow::Result<()> {
+        let (client, bucket, key) = (self.client.clone(), self.bucket.clone(), self.key.clone());
+        self.abort().await;
+        remove(&client, &bucket, &key).await
+    }
+
     /// Discards everything written; a started upload is aborted.
     pub async fn abort(mut self) {
         for task in self.in_flight.drain(..) {

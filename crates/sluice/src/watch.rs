@@ -10,8 +10,9 @@ use crate::cli::WatchArgs;
 use crate::io::{Input, Output};
 use crate::load::Table;
 use crate::log;
-use crate::run::{JobKind, JobSpec, Rejects};
+use crate::run::{filter_to_commit, JobKind, JobSpec, Rejects};
 use serde_json::{json, Value};
+use sluice_engine::{Dialect, FilterOptions};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -126,9 +127,10 @@ async fn run_one(
 ) -> anyhow::Result<(crate::run::Report, String, serde_json::Value)> {
     let rejects_path = out.join("_rejects").join(rel);
     match (&spec.kind, table) {
-        (JobKind::Filter(_), _) => {
+        (JobKind::Filter(options), _) => {
             let output_path = out.join(rel);
-            let report = filter_one(path, &output_path, &rejects_path, spec).await?;
+            let report =
+                filter_one(path, &output_path, &rejects_path, &spec.dialect, options).await?;
             Ok((report, output_path.display().to_string(), Value::Null))
         }
         (JobKind::Report(options), _) => {
@@ -223,9 +225,6 @@ async fn load_one(
     let (report, _) = table
         .load_to_commit(&spec.dialect, &mut input, rejects, false)
         .await?;
-    if report.report.counts.rejected == 0 && rejects_path.exists() {
-        std::fs::remove_file(rejects_path)?;
-    }
     Ok((report.report, report.log_fields(table)))
 }
 
@@ -235,18 +234,15 @@ async fn filter_one(
     path: &Path,
     output_path: &Path,
     rejects_path: &Path,
-    spec: &JobSpec,
+    dialect: &Dialect,
+    options: &FilterOptions,
 ) -> anyhow::Result<crate::run::Report> {
     let mut input = Input::open(Some(path))?;
     let output = Output::create(Some(output_path))?;
+    // The commit also removes rejects an earlier version of the file left.
     let rejects = Rejects::To(Output::create(Some(rejects_path))?);
-    let (report, _) = spec
-        .run_to_commit(&mut input, output, rejects, false)
-        .await?;
-    if report.counts.rejected == 0 && rejects_path.exists() {
-        // Left by an earlier version of this file.
-        std::fs::remove_file(rejects_path)?;
-    }
+    let (report, _) =
+        filter_to_commit(dialect, options, &mut input, output, rejects, false).await?;
     Ok(report)
 }
 
