@@ -383,11 +383,6 @@ impl Job for OrderReports {
             self.names[role.index()] = String::from_utf8_lossy(&header.names[index]).into_owned();
             self.wanted = self.wanted.max(index + 1);
         }
-        if self.wanted == header.names.len() {
-            // Every column is wanted: the scanner's walk for whole rows is
-            // the faster one (fields past the header's count are ignored).
-            self.wanted = usize::MAX;
-        }
         self.key_order = self
             .roles
             .iter()

@@ -398,7 +398,12 @@ impl<J: Job> Pass<'_, J> {
             let delims = m.delim & !inside & keep;
             let terms = (m.lf | m.cr) & !inside & keep;
             let quoted_lf = m.lf & inside & keep;
-            let step = if self.skipping || self.wanted != usize::MAX {
+            // Jobs that want every field of the row take the tighter walk.
+            let every_field = self
+                .scanner
+                .expected_fields
+                .is_some_and(|n| self.wanted >= n);
+            let step = if self.skipping || !every_field {
                 self.walk(b, delims, terms, quoted_lf)?
             } else {
                 self.walk_all(b, delims, terms, quoted_lf)?
@@ -486,8 +491,9 @@ impl<J: Job> Pass<'_, J> {
 
     /// [`walk`](Self::walk) for a job that wants every field, with the
     /// field state in locals: the common case of jobs that look at whole
-    /// rows. Should the job skip the rest of a row, the general walk takes
-    /// over the block's remaining bits.
+    /// rows. Should the job skip the rest of a row (or a ragged row run
+    /// past the fields wanted), the general walk takes over the block's
+    /// remaining bits.
     #[inline(always)]
     fn walk_all(
         &mut self,
@@ -513,7 +519,7 @@ impl<J: Job> Pass<'_, J> {
                 let flow = self.job.field(field, &self.buf[field_start..pos]);
                 field += 1;
                 field_start = pos + 1;
-                if flow == Flow::SkipRow {
+                if flow == Flow::SkipRow || field >= self.wanted {
                     self.field = field;
                     self.field_start = field_start;
                     self.skipping = true;
