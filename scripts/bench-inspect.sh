@@ -7,21 +7,12 @@ cd "$(dirname "$0")/.."
 
 bytes="${1:-1073741824}"
 runs=3
-work="${SLUICE_BENCH_DIR:-${TMPDIR:-/tmp}/sluice-bench}"
-mkdir -p "$work"
-target="${CARGO_TARGET_DIR:-target}"
-
-if [ ! -x /usr/bin/time ]; then
-  apt-get install -y time >&2 || { apt-get update >&2 && apt-get install -y time >&2; }
-fi
-cargo build --release -p sluice --bin sluice >&2
-cargo build --release -p sluice-engine --example gen_bench_csv >&2
-sluice="$target/release/sluice"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+bench_setup
+work="$BENCH_WORK" sluice="$SLUICE"
 data="$work/filter-$bytes.csv"
-if [ ! -s "$data" ]; then
-  echo "generating $data" >&2
-  "$target/release/examples/gen_bench_csv" "$bytes" >"$data.tmp" && mv "$data.tmp" "$data"
-fi
+generated gen_bench_csv "$bytes" "$data"
 if [ ! -s "$data.gz" ]; then
   echo "compressing $data.gz" >&2
   gzip -1 -c "$data" >"$data.gz.tmp" && mv "$data.gz.tmp" "$data.gz"

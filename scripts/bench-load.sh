@@ -12,15 +12,10 @@ exec </dev/null
 rows="${1:-1000000}"
 merge_rows="${2:-10000}"
 moto_rows=$((rows < 100000 ? rows : 100000))
-work="${SLUICE_BENCH_DIR:-${TMPDIR:-/tmp}/sluice-bench}"
-mkdir -p "$work"
-target="${CARGO_TARGET_DIR:-target}"
-
-if [ ! -x /usr/bin/time ]; then
-  apt-get install -y time >&2 || { apt-get update >&2 && apt-get install -y time >&2; }
-fi
-cargo build --release -p sluice >&2
-sluice="$target/release/sluice"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+bench_setup
+work="$BENCH_WORK" sluice="$SLUICE"
 bin="$(scripts/venv.sh test)"
 
 # customer_id plus a string, two integers, a decimal, a boolean and a quoted text with a comma.
@@ -49,16 +44,9 @@ data="$work/load-$rows.csv"
 generate "$rows" "$data"
 run "engine + items, no DynamoDB" "$rows" "$sluice" load --dry-run --table bench "$data"
 
-port="$("$bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+start_moto "$bin"
+export AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-for _ in $(seq 1 100); do
-  "$bin/python" -c "import urllib.request; urllib.request.urlopen('$AWS_ENDPOINT_URL/moto-api/')" 2>/dev/null && break
-  sleep 0.2
-done
 "$bin/python" - <<'PY'
 import boto3
 d = boto3.client("dynamodb")

@@ -15,19 +15,10 @@ case "$job" in
   report) generator=gen_orders_csv ;;
   *) echo "usage: scripts/bench.sh [filter|report] [BYTES]" >&2; exit 2 ;;
 esac
-work="${SLUICE_BENCH_DIR:-${TMPDIR:-/tmp}/sluice-bench}"
-mkdir -p "$work"
-target="${CARGO_TARGET_DIR:-target}"
-
-if [ ! -x /usr/bin/time ]; then
-  apt-get install -y time >&2 || { apt-get update >&2 && apt-get install -y time >&2; }
-fi
-cargo build --release -p sluice --bin sluice >&2
-cargo build --release -p sluice-engine --example "$generator" >&2
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+bench_setup
 bin="$(scripts/venv.sh bench)"
-data="$work/$job-$bytes.csv"
-if [ ! -s "$data" ]; then
-  echo "generating $data" >&2
-  "$target/release/examples/$generator" "$bytes" >"$data.tmp" && mv "$data.tmp" "$data"
-fi
-"$bin/python" "benches/$job.py" "$target/release/sluice" "$data" "$work"
+data="$BENCH_WORK/$job-$bytes.csv"
+generated "$generator" "$bytes" "$data"
+"$bin/python" "benches/$job.py" "$SLUICE" "$data" "$BENCH_WORK"
