@@ -2,14 +2,13 @@
 //! the items are read back and compared, types included.
 
 use crate::runtime_api::{Answer, RuntimeApi};
-use crate::util::{dynamodb, put, s3, sluice, text, unique, with_aws, TempDir};
+use crate::util::{dynamodb, put, s3, sluice, text, unique, with_aws, with_stdin, TempDir};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::Write;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -116,16 +115,7 @@ fn item(attrs: &[(&str, AttributeValue)]) -> Item {
 /// Runs `sluice load ARGS` against moto with `stdin` as its input.
 fn load(args: &[&str], stdin: &[u8]) -> Output {
     let mut cmd = sluice();
-    with_aws(&mut cmd)
-        .arg("load")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    // A run refused before reading its input may close stdin first.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
+    with_stdin(with_aws(&mut cmd).arg("load").args(args), stdin)
 }
 
 fn load_ok(args: &[&str], stdin: &[u8]) -> String {

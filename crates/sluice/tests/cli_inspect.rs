@@ -1,11 +1,10 @@
 //! `sluice inspect` on local files and stdin, and the inspect job behind
 //! the folder watcher.
 
-use crate::util::{sluice, text, TempDir};
+use crate::util::{sluice, text, with_stdin, TempDir};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
 /// Runs `sluice inspect ARGS`, expects success, parses the document.
 fn inspect(args: &[&str]) -> Value {
@@ -141,20 +140,7 @@ fn binary_and_non_utf8_inputs_are_reported_not_crashed_on() {
 
 #[test]
 fn stdin_is_inspected_too() {
-    let mut child = sluice()
-        .args(["inspect", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"v\n3\n-4\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(sluice().args(["inspect", "-"]), b"v\n3\n-4\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["object"], json!({"path": "-"}));

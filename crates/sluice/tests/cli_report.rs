@@ -2,8 +2,8 @@
 //! date it is partitioned by, reruns, bad input, and a differential test
 //! against pandas.
 
-use crate::util::{sluice, text, TempDir};
-use std::process::{Command, Stdio};
+use crate::util::{files_under, sluice, text, with_stdin, TempDir};
+use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 
 pub const HEADER: &str = "Order Id,Order Date,Ship Mode,Segment,Country,City,State,Postal Code,Region,Category,Sub Category,Product Id,cost price,List Price,Quantity,Discount Percent\n";
@@ -85,20 +85,8 @@ fn reports_are_partitioned_by_the_files_date_and_reruns_rewrite_them() {
         "region,profit,orders\nEast,34.00,2\nWest,29.60,1\n"
     );
     assert!(!out.join(format!("_rejects/{part}")).exists());
-    let mut files = Vec::new();
-    collect(&out, &mut files);
+    let files = files_under(&out);
     assert_eq!(files.len(), 3, "{files:?}");
-}
-
-fn collect(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            collect(&p, files);
-        } else {
-            files.push(p);
-        }
-    }
 }
 
 #[test]
@@ -112,10 +100,7 @@ fn a_missing_column_names_it_and_writes_nothing() {
     assert!(err.contains("orders.csv"), "{err}");
     assert!(err.contains("no \"Ship Mode\" column"), "{err}");
     assert!(err.contains("Order Id, Order Date, Shipping"), "{err}");
-    let mut files = Vec::new();
-    if out.exists() {
-        collect(&out, &mut files);
-    }
+    let files = files_under(&out);
     assert!(files.is_empty(), "{files:?}");
 }
 
@@ -127,17 +112,11 @@ fn stdin_needs_a_date_and_configured_columns_are_used() {
         .replace("Region", "Sales Area")
         .replace("Not Available", "n/a");
     let run_with = |args: &[&str]| {
-        let mut child = sluice()
-            .arg("report")
+        let mut cmd = sluice();
+        cmd.arg("report")
             .args(["-o", out.to_str().unwrap()])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-        child.wait_with_output().unwrap()
+            .args(args);
+        with_stdin(&mut cmd, input.as_bytes())
     };
     let run = run_with(&["--column", "region=sales area"]);
     assert!(!run.status.success());

@@ -45,9 +45,12 @@ pub fn sluice() -> Command {
 
 /// Runs `sluice filter ARGS` with `stdin` as its standard input.
 pub fn filter_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = sluice()
-        .arg("filter")
-        .args(args)
+    with_stdin(sluice().arg("filter").args(args), stdin)
+}
+
+/// Runs `cmd` with `stdin` as its standard input, capturing its output.
+pub fn with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -63,6 +66,20 @@ pub fn filter_stdin(args: &[&str], stdin: &[u8]) -> Output {
         );
     }
     child.wait_with_output().unwrap()
+}
+
+/// Every file under `dir`, recursively; none when it does not exist.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 pub fn text(bytes: &[u8]) -> String {
