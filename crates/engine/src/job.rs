@@ -56,9 +56,53 @@ pub struct Row<'a> {
     /// How many fields a row should have: the header's count, or the first
     /// row's when there is no header.
     pub expected_fields: usize,
+    /// For a job that reads fields in [`Job::row`] ([`Job::fields_in_row`]):
+    /// where each of the row's first fields starts in `bytes`, followed by
+    /// one past where the last of them ends. Empty for other jobs.
+    pub starts: &'a [usize],
 }
 
-impl Row<'_> {
+impl<'a> Row<'a> {
+    /// Field `index` as it appears in the input (quotes included), for a
+    /// job that reads fields in [`Job::row`]; `None` past the row's last
+    /// field or past [`Job::fields_wanted`].
+    ///
+    /// ```
+    /// use sluice_engine::{Dialect, Engine, Job, Outcome, Row};
+    ///
+    /// /// Sums the second column.
+    /// struct Sum(u64);
+    /// impl Job for Sum {
+    ///     fn fields_in_row(&self) -> bool {
+    ///         true
+    ///     }
+    ///     fn fields_wanted(&self) -> usize {
+    ///         2
+    ///     }
+    ///     fn row(&mut self, row: &Row<'_>, _: &mut Vec<u8>) -> Outcome {
+    ///         let field = row.field(1).unwrap_or_default();
+    ///         self.0 += std::str::from_utf8(field).unwrap().parse::<u64>().unwrap();
+    ///         Outcome::Selected
+    ///     }
+    /// }
+    /// let mut engine = Engine::new(Dialect::default(), Sum(0));
+    /// engine.feed(b"a,n\n\"x,y\",2\nz,3,extra\n").unwrap();
+    /// engine.finish().unwrap();
+    /// assert_eq!(engine.job().0, 5);
+    /// ```
+    #[inline]
+    pub fn field(&self, index: usize) -> Option<&'a [u8]> {
+        self.bytes.get(self.field_range(index)?)
+    }
+
+    /// Where field `index` lies in [`Row::bytes`]; see [`Row::field`].
+    #[inline]
+    pub fn field_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.starts.get(index)?;
+        let next = *self.starts.get(index + 1)?;
+        Some(start..next - 1)
+    }
+
     /// The row without its line ending.
     pub fn content(&self) -> &[u8] {
         let mut s = self.bytes;
@@ -128,9 +172,21 @@ pub trait Job {
         usize::MAX
     }
 
+    /// `true` for a job that takes the fields it wants from
+    /// [`Row::field`] in [`Job::row`] rather than one by one through
+    /// [`Job::field`]: the scanner then only notes where fields start,
+    /// which suits jobs that use a few fields spread across the row.
+    fn fields_in_row(&self) -> bool {
+        false
+    }
+
     /// One field of the current row, as it appears in the input (quotes
-    /// included).
-    fn field(&mut self, index: usize, raw: &[u8]) -> Flow;
+    /// included). Not called for a job whose [`Job::fields_in_row`] is
+    /// `true`.
+    fn field(&mut self, index: usize, raw: &[u8]) -> Flow {
+        let _ = (index, raw);
+        Flow::Next
+    }
 
     /// The current row is complete.
     fn row(&mut self, row: &Row<'_>, out: &mut Vec<u8>) -> Outcome;

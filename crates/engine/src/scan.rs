@@ -60,6 +60,81 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The field starts of the current row, for a job that reads fields in
+/// the row: offsets in the row, one per field up to a limit.
+#[derive(Debug, Default)]
+pub(crate) struct Starts {
+    /// Room for `limit` starts and a block's worth more, so that a block's
+    /// delimiters are written without a check each.
+    at: Vec<usize>,
+    len: usize,
+    /// The most starts kept.
+    limit: usize,
+}
+
+impl Starts {
+    /// Starts a run that keeps up to `limit` starts; the first row's first
+    /// field starts at `first`.
+    fn reset(&mut self, limit: usize, first: usize) {
+        // A row longer than the memory holds has fewer fields than this.
+        let limit = limit.min(1 << 20);
+        if self.at.len() < limit + BLOCK {
+            self.at.resize(limit + BLOCK, 0);
+        }
+        self.limit = limit;
+        self.at[0] = first;
+        self.len = 1;
+    }
+
+    /// The next row starts at offset 0.
+    #[inline(always)]
+    fn restart(&mut self) {
+        self.len = 1;
+    }
+
+    /// The starts noted so far.
+    #[inline(always)]
+    fn get(&self) -> &[usize] {
+        &self.at[..self.len]
+    }
+
+    /// A field starts at `offset` (kept while under the limit).
+    #[inline(always)]
+    fn note(&mut self, offset: usize) {
+        if self.len < self.limit {
+            self.at[self.len] = offset;
+            self.len += 1;
+        }
+    }
+
+    /// Fields start at `after + i` for each set bit `i` of `bits`: eight
+    /// at a time, without a branch per field.
+    #[inline(always)]
+    fn note_all(&mut self, mut bits: u64, after: usize) {
+        let n = bits.count_ones() as usize;
+        if self.len + n > self.limit {
+            while bits != 0 {
+                self.note(after.wrapping_add(bits.trailing_zeros() as usize));
+                bits &= bits - 1;
+            }
+            return;
+        }
+        // Writes past the last start land in the spare room.
+        let room: &mut [usize; BLOCK] = (&mut self.at[self.len..self.len + BLOCK])
+            .try_into()
+            .expect("a block of room");
+        let mut i = 0;
+        while i < n {
+            for slot in &mut room[i..i + 8] {
+                *slot = after.wrapping_add(bits.trailing_zeros() as usize);
+                bits &= bits.wrapping_sub(1);
+            }
+            i += 8;
+        }
+        self.len += n;
+    }
+}
+
 /// Where a field scanned byte by byte ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FieldEnd {
@@ -116,10 +191,18 @@ fn scan_field(buf: &[u8], start: usize, delim: u8, quoted_lf: &mut u64) -> Field
 /// ```
 pub fn unquote(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     use std::borrow::Cow;
-    let [b'"', rest @ ..] = raw else {
+    if raw.first() != Some(&b'"') {
         return Cow::Borrowed(raw);
-    };
-    let mut value = Vec::with_capacity(rest.len());
+    }
+    let mut value = Vec::with_capacity(raw.len());
+    unquote_into(raw, &mut value);
+    Cow::Owned(value)
+}
+
+/// Appends the value of a raw field that starts with a quote to `value`
+/// (see [`unquote`]).
+pub(crate) fn unquote_into(raw: &[u8], value: &mut Vec<u8>) {
+    let rest = raw.get(1..).unwrap_or_default();
     let mut i = 0;
     while i < rest.len() {
         match rest[i] {
@@ -138,7 +221,6 @@ pub fn unquote(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
             }
         }
     }
-    Cow::Owned(value)
 }
 
 /// How the input is laid out.
@@ -188,6 +270,9 @@ pub(crate) struct Scanner {
     /// Nothing consumed yet: a byte-order mark may come, and the header.
     pub at_start: bool,
     pub header_done: bool,
+    /// Field starts of the current row, for jobs that read fields in the
+    /// row (kept between passes so its allocation is reused).
+    pub starts: Starts,
 }
 
 impl Scanner {
@@ -199,6 +284,7 @@ impl Scanner {
             expected_fields: None,
             at_start: true,
             header_done: false,
+            starts: Starts::default(),
         }
     }
 
@@ -233,6 +319,12 @@ impl Scanner {
             skip = 0;
         }
         let wanted = job.fields_wanted();
+        let in_row = job.fields_in_row();
+        let mut starts = std::mem::take(&mut self.starts);
+        if in_row {
+            // One start per wanted field, and one past the last of them.
+            starts.reset(wanted.saturating_add(1), skip);
+        }
         let mut pass = Pass {
             buf,
             eof,
@@ -245,10 +337,14 @@ impl Scanner {
             field_start: start + skip,
             field: 0,
             skipped_delims: 0,
-            skipping: wanted == 0,
+            skipping: wanted == 0 && !in_row,
             quoted_lf: 0,
+            in_row,
+            starts,
         };
-        pass.run()
+        let result = pass.run();
+        self.starts = pass.starts;
+        result
     }
 
     /// Reads the header row (blank lines before it are kept with it);
@@ -368,6 +464,10 @@ struct Pass<'a, J: Job> {
     skipping: bool,
     /// Line feeds inside quotes in the current row.
     quoted_lf: u64,
+    /// The job reads fields in the row ([`Job::fields_in_row`]).
+    in_row: bool,
+    /// The current row's field starts when `in_row`.
+    starts: Starts,
 }
 
 impl<J: Job> Pass<'_, J> {
@@ -403,7 +503,9 @@ impl<J: Job> Pass<'_, J> {
                 .scanner
                 .expected_fields
                 .is_some_and(|n| self.wanted >= n);
-            let step = if self.skipping || !every_field {
+            let step = if self.in_row {
+                self.walk_in_row(b, delims, terms, quoted_lf)?
+            } else if self.skipping || !every_field {
                 self.walk(b, delims, terms, quoted_lf)?
             } else {
                 self.walk_all(b, delims, terms, quoted_lf)?
@@ -548,9 +650,64 @@ impl<J: Job> Pass<'_, J> {
         Ok(Step::Done)
     }
 
+    /// [`walk`](Self::walk) for a job that reads fields in the row: only
+    /// notes where the fields start.
+    #[inline(always)]
+    fn walk_in_row(
+        &mut self,
+        b: usize,
+        mut delims: u64,
+        mut terms: u64,
+        mut quoted_lf: u64,
+    ) -> Result<Step, Error> {
+        loop {
+            let until = match terms {
+                0 => !0,
+                t => below(t.trailing_zeros()),
+            };
+            let ahead = delims & until;
+            delims &= !until;
+            if ahead != 0 {
+                self.field += ahead.count_ones() as usize;
+                // After the last of them.
+                self.field_start = b + BLOCK - ahead.leading_zeros() as usize;
+                // Offsets in the row of the bytes after the delimiters; a
+                // row may start inside the block, hence wrapping.
+                let after = (b + 1).wrapping_sub(self.row_start);
+                self.starts.note_all(ahead, after);
+            }
+            if terms == 0 {
+                break;
+            }
+            let p = terms.trailing_zeros();
+            terms &= terms - 1;
+            let before = below(p);
+            self.quoted_lf += u64::from((quoted_lf & before).count_ones());
+            quoted_lf &= !before;
+            if let Step::Incomplete = self.term(b + p as usize)? {
+                return Ok(Step::Incomplete);
+            }
+        }
+        self.quoted_lf += u64::from(quoted_lf.count_ones());
+        Ok(Step::Done)
+    }
+
+    /// A field ends at `p` (a delimiter, or the row's end) for a job that
+    /// reads fields in the row: the next field starts after it.
+    #[inline(always)]
+    fn note_field_end(&mut self, p: usize) {
+        self.field += 1;
+        self.field_start = p + 1;
+        self.starts.note(p + 1 - self.row_start);
+    }
+
     /// A delimiter at `p` ends the current field.
     #[inline(always)]
     fn delim(&mut self, p: usize) {
+        if self.in_row {
+            self.note_field_end(p);
+            return;
+        }
         if self.skipping {
             self.skipped_delims += 1;
             self.field_start = p + 1;
@@ -587,7 +744,9 @@ impl<J: Job> Pass<'_, J> {
         let delims = self.field + self.skipped_delims;
         let blank = delims == 0 && p == self.field_start;
         if !blank {
-            if !self.skipping {
+            if self.in_row {
+                self.starts.note(p + 1 - self.row_start);
+            } else if !self.skipping {
                 let raw = &self.buf[self.field_start..p];
                 self.job.field(self.field, raw);
             }
@@ -600,8 +759,11 @@ impl<J: Job> Pass<'_, J> {
         self.field_start = end;
         self.field = 0;
         self.skipped_delims = 0;
-        self.skipping = self.wanted == 0;
+        self.skipping = self.wanted == 0 && !self.in_row;
         self.quoted_lf = 0;
+        if self.in_row {
+            self.starts.restart();
+        }
     }
 
     /// Hands the finished row to the job and accounts for it.
@@ -613,6 +775,7 @@ impl<J: Job> Pass<'_, J> {
             line: s.line,
             fields,
             expected_fields,
+            starts: self.starts.get(),
         };
         s.counts.rows += 1;
         match self.job.row(&row, self.out) {
