@@ -92,6 +92,9 @@ struct Collect {
     header_raw: Vec<u8>,
     current: Vec<Vec<u8>>,
     rows: Vec<(Vec<Vec<u8>>, Vec<u8>, u64)>,
+    /// Read up to this many fields from the row ([`Job::fields_in_row`])
+    /// instead of taking them one by one.
+    in_row: Option<usize>,
 }
 
 impl Job for Collect {
@@ -100,7 +103,17 @@ impl Job for Collect {
         self.header_raw = header.map(|h| h.raw.clone()).unwrap_or_default();
         Ok(())
     }
+    fn fields_wanted(&self) -> usize {
+        self.in_row.unwrap_or(usize::MAX)
+    }
+    fn fields_in_row(&self) -> bool {
+        self.in_row.is_some()
+    }
     fn field(&mut self, index: usize, raw: &[u8]) -> Flow {
+        assert!(
+            self.in_row.is_none(),
+            "no field calls for a job reading in the row"
+        );
         if index == 0 {
             self.current.clear();
         }
@@ -109,7 +122,14 @@ impl Job for Collect {
         Flow::Next
     }
     fn row(&mut self, row: &Row<'_>, _: &mut Vec<u8>) -> Outcome {
-        assert_eq!(row.fields, self.current.len());
+        if let Some(wanted) = self.in_row {
+            let n = row.fields.min(wanted);
+            self.current = (0..n)
+                .map(|i| unquote(row.field(i).expect("a wanted field")).into_owned())
+                .collect();
+            assert_eq!(row.field(n), None, "no field past the row or the wanted");
+        }
+        assert_eq!(row.fields.min(self.fields_wanted()), self.current.len());
         let fields = std::mem::take(&mut self.current);
         self.rows.push((fields, row.bytes.to_vec(), row.line));
         Outcome::Selected
@@ -140,11 +160,19 @@ fn oracle(input: &[u8], delim: u8) -> Expected {
 }
 
 fn run_collect(input: &[u8], delim: u8, splits: &[usize]) -> Collect {
+    run_collect_in_row(input, delim, splits, None)
+}
+
+fn run_collect_in_row(input: &[u8], delim: u8, splits: &[usize], in_row: Option<usize>) -> Collect {
     let dialect = Dialect {
         delimiter: delim,
         ..Dialect::default()
     };
-    let mut engine = Engine::new(dialect, Collect::default());
+    let job = Collect {
+        in_row,
+        ..Collect::default()
+    };
+    let mut engine = Engine::new(dialect, job);
     let mut at = 0;
     for &s in splits {
         engine.feed(&input[at..s]).unwrap();
@@ -223,6 +251,54 @@ fn matches_csv_crate_at_every_two_chunk_split() {
             assert_eq!(got.rows, whole.rows, "case {case}, split at {split}");
             assert_eq!(got.header, whole.header, "case {case}, split at {split}");
         }
+    }
+}
+
+#[test]
+fn fields_read_in_the_row_are_the_fields_handed_one_by_one() {
+    let mut rng = Rng(0x1A_B0E5_0000_0003);
+    for case in 0..300 {
+        let delim = if case % 5 == 4 { b';' } else { b',' };
+        let input = gen_input(&mut rng, delim as char);
+        let input = input.as_bytes();
+        let whole = run_collect(input, delim, &[]);
+        // Every field, and only the first two (ragged rows included).
+        for wanted in [usize::MAX, 2] {
+            let expected: Vec<_> = whole
+                .rows
+                .iter()
+                .map(|(fields, bytes, line)| {
+                    let n = fields.len().min(wanted);
+                    (fields[..n].to_vec(), bytes.clone(), *line)
+                })
+                .collect();
+            for split in 0..=input.len() {
+                let got = run_collect_in_row(input, delim, &[split], Some(wanted));
+                assert_eq!(
+                    got.rows,
+                    expected,
+                    "case {case}, wanted {wanted}, split at {split}\ninput: {:?}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn wide_rows_read_in_the_row_match_too() {
+    // 40 one-byte fields: a block holds more than 16 delimiters at once.
+    let row = |n: usize, c: char| vec![c.to_string(); n].join(",") + "\n";
+    let input = row(40, 'h') + &row(40, 'x') + &row(45, 'y') + "\"q,r\",s,t\n";
+    let input = input.as_bytes();
+    let whole = run_collect(input, b',', &[]);
+    assert_eq!(whole.rows.len(), 3);
+    for split in 0..=input.len() {
+        let got = run_collect_in_row(input, b',', &[split], Some(usize::MAX));
+        assert_eq!(got.rows, whole.rows, "split at {split}");
+        let got = run_collect_in_row(input, b',', &[split], Some(33));
+        assert_eq!(got.rows[1].0.len(), 33, "split at {split}");
+        assert_eq!(got.rows[1].0[..], whole.rows[1].0[..33], "split at {split}");
     }
 }
 
