@@ -623,14 +623,33 @@ impl Packed {
                 [word(&padded[..8]), word(&padded[8..])]
             }
         };
-        // The low `n` bytes of a word (n ≤ 8 after the clamp).
-        let keep = |n: usize| ((1u128 << (n.min(8) * 8)) - 1) as u64;
+        let keep = KEEP[len.min(Self::BYTES)];
         Packed {
             len,
-            words: [words[0] & keep(len), words[1] & keep(len.saturating_sub(8))],
+            words: [words[0] & keep[0], words[1] & keep[1]],
         }
     }
 }
+
+/// `KEEP[n]`: the masks of the first `n` bytes of two little-endian words.
+const KEEP: [[u64; 2]; Packed::BYTES + 1] = {
+    let mut table = [[0u64; 2]; Packed::BYTES + 1];
+    let mut n = 1;
+    while n <= Packed::BYTES {
+        let bytes = [if n < 8 { n } else { 8 }, if n > 8 { n - 8 } else { 0 }];
+        let mut w = 0;
+        while w < 2 {
+            table[n][w] = if bytes[w] == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (bytes[w] * 8)) - 1
+            };
+            w += 1;
+        }
+        n += 1;
+    }
+    table
+};
 
 /// A hash of a group key: one multiply-mix per value. Fast, and good
 /// enough for a table of few keys; keys chosen to collide cost time here,
