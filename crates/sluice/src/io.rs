@@ -7,8 +7,10 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-/// How much is read at a time.
-pub const CHUNK_BYTES: usize = 1 << 20;
+/// How much is read at a time: small enough that a chunk is still in the
+/// core's cache when the engine scans it after the copy out of the kernel
+/// (256 KiB measured faster than 1 MiB on the report benchmark).
+pub const CHUNK_BYTES: usize = 1 << 18;
 
 /// A byte source read in chunks.
 pub enum Input {
