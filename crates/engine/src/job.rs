@@ -2,9 +2,11 @@
 //!
 //! The scanner splits bytes into rows and fields; a [`Job`] decides what a
 //! row means. The scanner hands a job the fields it asks for, one at a
-//! time, then the whole row; the job answers with an [`Outcome`] so that
-//! every row is accounted for: selected, dropped by the job's rule, or
-//! rejected with a reason.
+//! time, then the whole row — or, for a job that reads its fields in the
+//! row ([`Job::fields_in_row`]), only the row with where each field starts
+//! ([`Row::field`]). The job answers with an [`Outcome`] so that every row
+//! is accounted for: selected, dropped by the job's rule, or rejected with
+//! a reason.
 
 use std::fmt;
 

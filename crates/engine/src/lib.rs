@@ -8,7 +8,8 @@
 //!
 //! - [`Engine`] — feed chunks, take output and rejects, get [`Counts`].
 //! - [`Job`] — the trait every job implements; [`Filter`], [`OrderReports`]
-//!   and [`Load`] are jobs.
+//!   and [`Load`] are jobs. A job takes fields one by one, or reads the
+//!   few it needs from the whole [`Row`] ([`Row::field`]).
 //! - [`Inspector`] — the `inspect` job's front: sniffs the layout
 //!   ([`sniff`]) and returns an [`Inspection`] of what the input holds.
 //! - [`Dialect`] — delimiter, header, row-length limit.
