@@ -128,7 +128,17 @@ const MAX_RUNS: usize = KEY_ROLES.len();
 
 /// Whether a raw field's value is nothing but spaces, quoted or not:
 /// `unquote(raw).trim_ascii().is_empty()` without making the value.
+#[inline(always)]
 fn is_blank(raw: &[u8]) -> bool {
+    match raw.first() {
+        // The common case, a value that starts with a letter or digit.
+        Some(&b) if !b.is_ascii_whitespace() && b != b'"' => false,
+        _ => is_blank_slow(raw),
+    }
+}
+
+#[cold]
+fn is_blank_slow(raw: &[u8]) -> bool {
     match raw {
         [b'"', rest @ ..] => {
             // Inside the quotes a doubled quote is a `"`, not a space; the
@@ -236,43 +246,25 @@ impl OrderReports {
             return Err(reason);
         }
         // The row has every column (its field count is right).
-        let starts = row.starts;
-        let span = |column: usize| (starts[column], starts[column + 1] - 1);
+        let span = |column: usize| row.starts[column]..row.starts[column + 1] - 1;
+        let field = |role: Role| &row.bytes[span(self.columns[role.index()])];
         for role in [Role::Region, Role::Category, Role::SubCategory] {
-            let (start, end) = span(self.columns[role.index()]);
-            // A value that starts with a letter or digit is not blank.
-            let first = row.bytes[start..end].first().copied().unwrap_or(b' ');
-            if (first.is_ascii_whitespace() || first == b'"') && is_blank(&row.bytes[start..end]) {
+            if is_blank(field(role)) {
                 return Err(self.missing(role));
             }
         }
         let mut key = [Packed::default(); MAX_RUNS];
         let mut texts = [&b""[..]; MAX_RUNS];
         for (run, &(first, last)) in self.runs.iter().enumerate() {
-            let (start, end) = (span(first).0, span(last).1);
+            let (start, end) = (span(first).start, span(last).end);
             key[run] = Packed::new(row.bytes, start, end - start);
             texts[run] = &row.bytes[start..end];
         }
-        let number = |role: Role| {
-            let (start, end) = span(self.columns[role.index()]);
-            &row.bytes[start..end]
-        };
-        let numbers = [
-            number(NUMBER_ROLES[0]),
-            number(NUMBER_ROLES[1]),
-            number(NUMBER_ROLES[2]),
-            number(NUMBER_ROLES[3]),
-        ];
-        let profit = self.profit(numbers)?;
+        let [list, discount, cost, quantity] = NUMBER_ROLES;
+        let profit = self.profit([field(list), field(discount), field(cost), field(quantity)])?;
         let runs = self.runs.len();
         if !self.groups.add(&key[..runs], &texts[..runs], profit) {
-            let values = KEY_ROLES.map(|role| {
-                unquote(
-                    &row.bytes
-                        [span(self.columns[role.index()]).0..span(self.columns[role.index()]).1],
-                )
-                .into_owned()
-            });
+            let values = KEY_ROLES.map(|role| unquote(field(role)).into_owned());
             self.groups.insert(runs, key, texts, values, profit);
         }
         Ok(())
