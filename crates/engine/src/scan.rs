@@ -64,8 +64,9 @@ impl std::error::Error for Error {}
 /// the row: offsets in the row, one per field up to a limit.
 #[derive(Debug, Default)]
 pub(crate) struct Starts {
-    /// Room for `limit` starts and a block's worth more, so that a block's
-    /// delimiters are written without a check each.
+    /// The starts, and always a block's worth of room past them, so that a
+    /// block's delimiters are written without a check each. Grows with
+    /// the widest row seen, up to the limit.
     at: Vec<usize>,
     len: usize,
     /// The most starts kept.
@@ -76,14 +77,28 @@ impl Starts {
     /// Starts a run that keeps up to `limit` starts; the first row's first
     /// field starts at `first`.
     fn reset(&mut self, limit: usize, first: usize) {
-        // A row longer than the memory holds has fewer fields than this.
-        let limit = limit.min(1 << 20);
-        if self.at.len() < limit + BLOCK {
-            self.at.resize(limit + BLOCK, 0);
-        }
-        self.limit = limit;
+        self.limit = limit.max(1);
+        self.len = 0;
+        self.room();
         self.at[0] = first;
         self.len = 1;
+    }
+
+    /// The block's worth of room past the last start.
+    #[inline(always)]
+    fn room(&mut self) -> &mut [usize; BLOCK] {
+        if self.len + BLOCK > self.at.len() {
+            self.grow();
+        }
+        (&mut self.at[self.len..self.len + BLOCK])
+            .try_into()
+            .expect("a block of room")
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let size = (self.at.len() * 2).max(self.len + BLOCK);
+        self.at.resize(size, 0);
     }
 
     /// The next row starts at offset 0.
@@ -102,7 +117,7 @@ impl Starts {
     #[inline(always)]
     fn note(&mut self, offset: usize) {
         if self.len < self.limit {
-            self.at[self.len] = offset;
+            self.room()[0] = offset;
             self.len += 1;
         }
     }
@@ -114,9 +129,7 @@ impl Starts {
     #[inline(always)]
     fn note_all(&mut self, mut bits: u64, after: usize) -> usize {
         // Writes past the last start land in the spare room.
-        let room: &mut [usize; BLOCK] = (&mut self.at[self.len..self.len + BLOCK])
-            .try_into()
-            .expect("a block of room");
+        let room = self.room();
         let (mut written, mut count) = (0, 0);
         while bits != 0 {
             for slot in &mut room[written..written + 8] {
