@@ -101,9 +101,11 @@ impl Starts {
         self.at.resize(size, 0);
     }
 
-    /// The next row starts at offset 0.
+    /// The next row's first field starts at offset 0 (only the first row
+    /// of an input may start after a byte-order mark).
     #[inline(always)]
     fn restart(&mut self) {
+        self.at[0] = 0;
         self.len = 1;
     }
 

@@ -286,6 +286,35 @@ fn fields_read_in_the_row_are_the_fields_handed_one_by_one() {
 }
 
 #[test]
+fn fields_read_in_the_row_after_a_bom_without_a_header() {
+    let input = b"\xEF\xBB\xBFabcdef,x\ncd,e\n\"q\",r\n";
+    let dialect = Dialect {
+        has_header: false,
+        ..Dialect::default()
+    };
+    let run = |in_row| {
+        let mut engine = Engine::new(
+            dialect.clone(),
+            Collect {
+                in_row,
+                ..Collect::default()
+            },
+        );
+        engine.feed(input).unwrap();
+        engine.finish().unwrap();
+        std::mem::take(engine.job_mut()).rows
+    };
+    let one_by_one = run(None);
+    let fields: Vec<_> = one_by_one.iter().map(|(f, _, _)| f.clone()).collect();
+    assert_eq!(
+        fields,
+        [["abcdef", "x"], ["cd", "e"], ["q", "r"]]
+            .map(|r| r.map(|f| f.as_bytes().to_vec()).to_vec())
+    );
+    assert_eq!(run(Some(usize::MAX)), one_by_one);
+}
+
+#[test]
 fn wide_rows_read_in_the_row_match_too() {
     // 40 one-byte fields: a block holds more than 16 delimiters at once.
     let row = |n: usize, c: char| vec![c.to_string(); n].join(",") + "\n";
