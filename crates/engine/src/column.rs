@@ -8,6 +8,7 @@
 //! comparison.
 
 use crate::decimal::{compare_decimals, numeric_text};
+use crate::fixed::POW10_I64;
 use std::cmp::Ordering;
 
 /// A plain decimal `mant × 10^-scale`, at most 18 digits.
@@ -16,17 +17,6 @@ struct Fixed {
     mant: i64,
     scale: u32,
 }
-
-/// Powers of ten up to 10^18.
-const POW10: [i64; 19] = {
-    let mut p = [1i64; 19];
-    let mut i = 1;
-    while i < 19 {
-        p[i] = p[i - 1] * 10;
-        i += 1;
-    }
-    p
-};
 
 impl Fixed {
     /// Reads `[+-]digits[.digits]` with 1 to 18 digits, nothing else.
@@ -76,8 +66,8 @@ impl Fixed {
         // Both have at most 18 digits: scaled to the finer scale they
         // stay below 10^36, well inside an i128.
         let scale = self.scale.max(other.scale);
-        let a = i128::from(self.mant) * i128::from(POW10[(scale - self.scale) as usize]);
-        let b = i128::from(other.mant) * i128::from(POW10[(scale - other.scale) as usize]);
+        let a = i128::from(self.mant) * i128::from(POW10_I64[(scale - self.scale) as usize]);
+        let b = i128::from(other.mant) * i128::from(POW10_I64[(scale - other.scale) as usize]);
         a.cmp(&b)
     }
 }

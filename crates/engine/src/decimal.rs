@@ -18,6 +18,7 @@
 //! assert_eq!(t.judge(b"NaN"), Verdict::NotNumeric);
 //! ```
 
+use crate::fixed::POW10_I64;
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
@@ -457,20 +458,14 @@ struct Fast {
     scale: u32,
 }
 
-/// Powers of ten up to 10^18.
-const POW10: [u64; 19] = {
-    let mut p = [1u64; 19];
-    let mut i = 1;
-    while i < 19 {
-        p[i] = p[i - 1] * 10;
-        i += 1;
-    }
-    p
-};
+/// 10^n for n ≤ 18.
+fn pow10(n: usize) -> u64 {
+    POW10_I64[n] as u64
+}
 
 impl Fast {
     fn new(int: u64, frac: &[u8]) -> Option<Self> {
-        if frac.len() > 18 || int >= POW10[18] {
+        if frac.len() > 18 || int >= pow10(18) {
             return None;
         }
         let value = frac.iter().fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
@@ -545,7 +540,7 @@ impl Fast {
             // Zero or below, and the threshold is at least zero.
             return Some(Verdict::NotAbove);
         }
-        let frac = frac * POW10[(self.scale - frac_digits) as usize];
+        let frac = frac * pow10((self.scale - frac_digits) as usize);
         let above = (int, frac, more) > (self.int, self.frac, false);
         Some(if above {
             Verdict::Above

@@ -135,6 +135,17 @@ pub(crate) fn pow10(n: u32) -> Option<i128> {
     POW10.get(n as usize).copied()
 }
 
+/// The powers of ten that fit an i64 (and a u64): 10^0 to 10^18.
+pub(crate) const POW10_I64: [i64; 19] = {
+    let mut table = [0i64; 19];
+    let mut i = 0;
+    while i < 19 {
+        table[i] = POW10[i] as i64;
+        i += 1;
+    }
+    table
+};
+
 /// `n / d` rounded half away from zero (`d > 0`).
 fn div_round(n: i128, d: i128) -> i128 {
     let (q, r) = (n / d, n % d);

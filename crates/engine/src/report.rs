@@ -5,7 +5,7 @@
 //! profit; the three reports are rolled up from those groups at the end.
 //! Memory grows with the number of distinct keys, never with rows.
 
-use crate::fixed::{parse_plain, write_fixed, Dec, DecError};
+use crate::fixed::{parse_plain, write_fixed, Dec, DecError, POW10_I64};
 use crate::job::{Header, Job, Outcome, Reason, Row};
 use crate::scan::{unquote, write_csv_field};
 use std::collections::BTreeMap;
@@ -352,16 +352,7 @@ impl Exact for i64 {
     }
     #[inline(always)]
     fn pow10(n: u32) -> Option<Self> {
-        const POW10: [i64; 19] = {
-            let mut table = [1i64; 19];
-            let mut i = 1;
-            while i < 19 {
-                table[i] = table[i - 1] * 10;
-                i += 1;
-            }
-            table
-        };
-        POW10.get(n as usize).copied()
+        POW10_I64.get(n as usize).copied()
     }
 }
 
