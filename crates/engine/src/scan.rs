@@ -572,9 +572,7 @@ impl<J: Job> Pass<'_, J> {
                 self.skipped_delims += (delims & before).count_ones() as usize;
                 delims &= !before;
                 terms &= terms - 1;
-                self.quoted_lf += u64::from((quoted_lf & before).count_ones());
-                quoted_lf &= !before;
-                if let Step::Incomplete = self.term(b + t as usize)? {
+                if let Step::Incomplete = self.term_at(b, t, &mut quoted_lf)? {
                     return Ok(Step::Incomplete);
                 }
                 continue;
@@ -590,10 +588,7 @@ impl<J: Job> Pass<'_, J> {
                 self.delim(b + p as usize);
             } else {
                 terms ^= bit;
-                let before = below(p);
-                self.quoted_lf += u64::from((quoted_lf & before).count_ones());
-                quoted_lf &= !before;
-                if let Step::Incomplete = self.term(b + p as usize)? {
+                if let Step::Incomplete = self.term_at(b, p, &mut quoted_lf)? {
                     return Ok(Step::Incomplete);
                 }
             }
@@ -646,10 +641,7 @@ impl<J: Job> Pass<'_, J> {
             terms &= terms - 1;
             self.field = field;
             self.field_start = field_start;
-            let before = below(p);
-            self.quoted_lf += u64::from((quoted_lf & before).count_ones());
-            quoted_lf &= !before;
-            if let Step::Incomplete = self.term(b + p as usize)? {
+            if let Step::Incomplete = self.term_at(b, p, &mut quoted_lf)? {
                 return Ok(Step::Incomplete);
             }
             field = self.field;
@@ -691,10 +683,7 @@ impl<J: Job> Pass<'_, J> {
             }
             let p = terms.trailing_zeros();
             terms &= terms - 1;
-            let before = below(p);
-            self.quoted_lf += u64::from((quoted_lf & before).count_ones());
-            quoted_lf &= !before;
-            if let Step::Incomplete = self.term(b + p as usize)? {
+            if let Step::Incomplete = self.term_at(b, p, &mut quoted_lf)? {
                 return Ok(Step::Incomplete);
             }
         }
@@ -731,6 +720,17 @@ impl<J: Job> Pass<'_, J> {
         if flow == Flow::SkipRow || self.field >= self.wanted {
             self.skipping = true;
         }
+    }
+
+    /// The line ending at bit `p` of the block at `b`. The line feeds
+    /// inside quotes before it (taken out of `quoted_lf`) belong to the
+    /// row it ends.
+    #[inline(always)]
+    fn term_at(&mut self, b: usize, p: u32, quoted_lf: &mut u64) -> Result<Step, Error> {
+        let before = below(p);
+        self.quoted_lf += u64::from((*quoted_lf & before).count_ones());
+        *quoted_lf &= !before;
+        self.term(b + p as usize)
     }
 
     /// A line ending at `p` (`\n` or `\r`, outside quotes).
