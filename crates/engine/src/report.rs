@@ -246,7 +246,7 @@ impl OrderReports {
             return Err(reason);
         }
         // The row has every column (its field count is right).
-        let span = |column: usize| row.starts[column]..row.starts[column + 1] - 1;
+        let span = |column: usize| row.field_range(column).unwrap_or(0..0);
         let field = |role: Role| &row.bytes[span(self.columns[role.index()])];
         for role in [Role::Region, Role::Category, Role::SubCategory] {
             if is_blank(field(role)) {
