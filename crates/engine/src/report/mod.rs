@@ -5,9 +5,14 @@
 //! profit; the three reports are rolled up from those groups at the end.
 //! Memory grows with the number of distinct keys, never with rows.
 
-use crate::fixed::{parse_plain, write_fixed, Dec, DecError, POW10_I64};
+mod groups;
+mod profit;
+
+use crate::fixed::{write_fixed, Dec, DecError};
 use crate::job::{Header, Job, Outcome, Reason, Row};
-use crate::scan::{unquote, write_csv_field};
+use crate::scan::{is_blank, unquote, write_csv_field};
+use groups::{Groups, Packed, Totals};
+use profit::{profit_plain, rescale, scaled_profit, PROFIT_SCALE};
 use std::collections::BTreeMap;
 
 /// What a column is used for.
@@ -103,18 +108,6 @@ pub const REPORT_NAMES: [&str; 3] = [
     "orders_by_category",
 ];
 
-/// Profit is kept with this many decimal places; each row's profit is
-/// rounded to it (half away from zero) before it is summed.
-const PROFIT_SCALE: u32 = 8;
-
-/// One group of the finest key: orders and profit.
-#[derive(Clone, Copy, Debug, Default)]
-struct Totals {
-    orders: u64,
-    /// Profit × 10^PROFIT_SCALE.
-    profit: i128,
-}
-
 /// The text roles, in group-key order.
 const KEY_ROLES: [Role; 4] = [
     Role::Region,
@@ -125,37 +118,6 @@ const KEY_ROLES: [Role; 4] = [
 
 /// The most runs of adjacent key columns.
 const MAX_RUNS: usize = KEY_ROLES.len();
-
-/// Whether a raw field's value is nothing but spaces, quoted or not:
-/// `unquote(raw).trim_ascii().is_empty()` without making the value.
-#[inline(always)]
-fn is_blank(raw: &[u8]) -> bool {
-    match raw.first() {
-        // The common case, a value that starts with a letter or digit.
-        Some(&b) if !b.is_ascii_whitespace() && b != b'"' => false,
-        _ => is_blank_slow(raw),
-    }
-}
-
-#[cold]
-fn is_blank_slow(raw: &[u8]) -> bool {
-    match raw {
-        [b'"', rest @ ..] => {
-            // Inside the quotes a doubled quote is a `"`, not a space; the
-            // closing quote is the lone one, and what follows is as it is.
-            let closing = rest.windows(2).position(|w| w == b"\"\"");
-            let lone = rest.iter().position(|&b| b == b'"');
-            match lone {
-                Some(at) if closing != Some(at) => {
-                    rest[..at].trim_ascii().is_empty() && rest[at + 1..].trim_ascii().is_empty()
-                }
-                Some(_) => false,
-                None => rest.trim_ascii().is_empty(),
-            }
-        }
-        _ => raw.trim_ascii().is_empty(),
-    }
-}
 
 /// The number roles, in the order [`scaled_profit`] takes them.
 const NUMBER_ROLES: [Role; 4] = [
@@ -201,7 +163,7 @@ impl OrderReports {
     /// How many distinct raw (region, category, sub-category, ship mode)
     /// keys were seen.
     pub fn groups(&self) -> usize {
-        self.groups.entries.len()
+        self.groups.len()
     }
 
     /// The three reports as CSV, named as in [`REPORT_NAMES`].
@@ -316,92 +278,6 @@ impl OrderReports {
     }
 }
 
-/// The common case of the profit: four plain numbers (digits and a
-/// point), computed in i64; `None` for anything else.
-#[inline(always)]
-fn profit_plain(raw: [&[u8]; 4]) -> Option<i128> {
-    let int = |raw: &[u8]| {
-        let (mantissa, scale) = parse_plain(raw)?;
-        Some((i64::try_from(mantissa).ok()?, scale))
-    };
-    let [list, discount, cost, quantity] = raw;
-    let (y, scale) = scaled_profit(int(list)?, int(discount)?, int(cost)?, int(quantity)?)?;
-    let up = PROFIT_SCALE.checked_sub(scale).and_then(i64::pow10);
-    match up.and_then(|up| y.checked_mul(up)) {
-        Some(profit) => Some(profit.into()),
-        None => rescale(y.into(), scale),
-    }
-}
-
-/// Integers the profit is computed in: i64 for the common case, i128
-/// when that overflows.
-trait Exact: Copy + From<i32> {
-    fn checked_mul(self, other: Self) -> Option<Self>;
-    fn checked_sub(self, other: Self) -> Option<Self>;
-    fn pow10(n: u32) -> Option<Self>;
-}
-
-impl Exact for i64 {
-    #[inline(always)]
-    fn checked_mul(self, other: Self) -> Option<Self> {
-        i64::checked_mul(self, other)
-    }
-    #[inline(always)]
-    fn checked_sub(self, other: Self) -> Option<Self> {
-        i64::checked_sub(self, other)
-    }
-    #[inline(always)]
-    fn pow10(n: u32) -> Option<Self> {
-        POW10_I64.get(n as usize).copied()
-    }
-}
-
-impl Exact for i128 {
-    fn checked_mul(self, other: Self) -> Option<Self> {
-        i128::checked_mul(self, other)
-    }
-    fn checked_sub(self, other: Self) -> Option<Self> {
-        i128::checked_sub(self, other)
-    }
-    fn pow10(n: u32) -> Option<Self> {
-        crate::fixed::pow10(n)
-    }
-}
-
-/// The exact profit of one row, (list × (1 − discount/100) − cost) ×
-/// quantity, from (mantissa, scale) pairs: `(mantissa, scale)` of the
-/// result, `None` when a step overflows `T`.
-#[inline(always)]
-fn scaled_profit<T: Exact>(
-    (list, list_scale): (T, u32),
-    (discount, discount_scale): (T, u32),
-    (cost, cost_scale): (T, u32),
-    (quantity, quantity_scale): (T, u32),
-) -> Option<(T, u32)> {
-    let hundred = T::from(100);
-    // 100 × (list × (100 − discount)/100 − cost), at scale s1.
-    let kept = T::pow10(discount_scale)?
-        .checked_mul(hundred)?
-        .checked_sub(discount)?;
-    let scale1 = list_scale + discount_scale;
-    let s1 = scale1.max(cost_scale);
-    let x = list
-        .checked_mul(kept)?
-        .checked_mul(T::pow10(s1 - scale1)?)?
-        .checked_sub(
-            cost.checked_mul(hundred)?
-                .checked_mul(T::pow10(s1 - cost_scale)?)?,
-        )?;
-    Some((x.checked_mul(quantity)?, s1 + quantity_scale + 2))
-}
-
-/// `mantissa / 10^scale` × 10^PROFIT_SCALE, rounded half away from zero;
-/// `None` on overflow.
-#[inline]
-fn rescale(mantissa: i128, scale: u32) -> Option<i128> {
-    Dec { mantissa, scale }.rescale(PROFIT_SCALE)
-}
-
 impl Job for OrderReports {
     fn begin(&mut self, header: Option<&Header>, _out: &mut Vec<u8>) -> Result<(), String> {
         let header = header.ok_or("the report job needs a header row")?;
@@ -513,197 +389,6 @@ fn orders_by_category(r: &Rollup) -> Vec<u8> {
         out.extend_from_slice(format!(",{orders}\n").as_bytes());
     }
     out
-}
-
-/// The groups of the finest key: an open-addressing table that compares a
-/// row's raw key by its [`Packed`] words and copies a key only when it is
-/// new. Built for few distinct keys seen millions of times.
-#[derive(Debug, Default)]
-struct Groups {
-    /// `index + 1` of an entry, 0 for a free slot. Its length is a power
-    /// of two, at least four times the number of entries, so that a lookup
-    /// nearly always ends at its first slot.
-    slots: Vec<u32>,
-    entries: Vec<Group>,
-    /// The raw runs and the values of every key, one after another.
-    bytes: Vec<u8>,
-}
-
-#[derive(Debug)]
-struct Group {
-    hash: u64,
-    key: [Packed; MAX_RUNS],
-    /// Where each raw run of the key lies in [`Groups::bytes`].
-    runs: [(usize, usize); MAX_RUNS],
-    /// Where each value of the key (unquoted, in [`KEY_ROLES`] order) lies
-    /// in [`Groups::bytes`].
-    values: [(usize, usize); 4],
-    totals: Totals,
-}
-
-impl Groups {
-    /// Counts one order with `profit` in the group of the key whose raw
-    /// runs are `texts`, packed as `key`; `false` when there is no such
-    /// group yet.
-    #[inline]
-    fn add(&mut self, key: &[Packed], texts: &[&[u8]], profit: i128) -> bool {
-        let hash = hash_key(key);
-        let long = key.iter().any(|p| p.len > Packed::BYTES);
-        let mask = self.slots.len().wrapping_sub(1);
-        let mut i = hash as usize & mask;
-        while let Some(&slot) = self.slots.get(i).filter(|&&s| s != 0) {
-            let group = &mut self.entries[slot as usize - 1];
-            if group.key[..key.len()] == *key
-                && (!long || same_texts(&self.bytes, &group.runs, texts))
-            {
-                group.totals.orders += 1;
-                group.totals.profit += profit;
-                return true;
-            }
-            i = (i + 1) & mask;
-        }
-        false
-    }
-
-    /// Adds a new group with one order.
-    #[cold]
-    fn insert(
-        &mut self,
-        runs: usize,
-        key: [Packed; MAX_RUNS],
-        texts: [&[u8]; MAX_RUNS],
-        values: [Vec<u8>; 4],
-        profit: i128,
-    ) {
-        let mut keep = |value: &[u8]| {
-            let start = self.bytes.len();
-            self.bytes.extend_from_slice(value);
-            (start, self.bytes.len())
-        };
-        let hash = hash_key(&key[..runs]);
-        let runs = texts.map(&mut keep);
-        let values = values.map(|v| keep(&v));
-        self.entries.push(Group {
-            hash,
-            key,
-            runs,
-            values,
-            totals: Totals { orders: 1, profit },
-        });
-        if self.entries.len() * 4 > self.slots.len() {
-            self.slots = vec![0; (self.slots.len() * 2).max(256)];
-            for n in 1..=self.entries.len() {
-                self.place(n);
-            }
-        } else {
-            self.place(self.entries.len());
-        }
-    }
-
-    /// Puts entry `n` (1-based) in the first free slot from its hash.
-    fn place(&mut self, n: usize) {
-        let mask = self.slots.len() - 1;
-        let mut i = self.entries[n - 1].hash as usize & mask;
-        while self.slots[i] != 0 {
-            i = (i + 1) & mask;
-        }
-        self.slots[i] = u32::try_from(n).expect("fewer than 2^32 groups");
-    }
-
-    /// Every group's values (in [`KEY_ROLES`] order) and totals.
-    fn iter(&self) -> impl Iterator<Item = ([&[u8]; 4], Totals)> + '_ {
-        self.entries.iter().map(|g| {
-            (
-                g.values.map(|(start, end)| &self.bytes[start..end]),
-                g.totals,
-            )
-        })
-    }
-}
-
-/// Whether the stored runs at `runs` of `bytes` are `texts`.
-fn same_texts(bytes: &[u8], runs: &[(usize, usize); MAX_RUNS], texts: &[&[u8]]) -> bool {
-    runs.iter()
-        .zip(texts)
-        .all(|(&(start, end), text)| bytes.get(start..end) == Some(*text))
-}
-
-/// A run of raw key bytes as its length and first [`Packed::BYTES`] bytes
-/// in little-endian words, zero past its end: two runs of at most that
-/// many bytes are equal exactly when their `Packed` are. Made without a
-/// branch on the length, which varies from row to row.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Packed {
-    len: usize,
-    words: [u64; 4],
-}
-
-impl Packed {
-    const BYTES: usize = 32;
-
-    /// The bytes `within[start..start + len]`.
-    #[inline(always)]
-    fn new(within: &[u8], start: usize, len: usize) -> Packed {
-        let mut padded = [0u8; Self::BYTES];
-        let window = match within.get(start..start + Self::BYTES) {
-            // The run and what follows it in the row: no copy.
-            Some(window) => window,
-            None => {
-                let n = len.min(Self::BYTES);
-                padded[..n].copy_from_slice(&within[start..start + n]);
-                &padded
-            }
-        };
-        let keep = &KEEP[len.min(Self::BYTES)];
-        let word = |i: usize| {
-            u64::from_le_bytes(window[8 * i..8 * i + 8].try_into().expect("8 bytes")) & keep[i]
-        };
-        Packed {
-            len,
-            words: [word(0), word(1), word(2), word(3)],
-        }
-    }
-}
-
-/// `KEEP[n]`: the masks of the first `n` bytes of four little-endian words.
-const KEEP: [[u64; 4]; Packed::BYTES + 1] = {
-    let mut table = [[0u64; 4]; Packed::BYTES + 1];
-    let mut n = 1;
-    while n <= Packed::BYTES {
-        let mut w = 0;
-        while w < 4 {
-            let rest = n.saturating_sub(8 * w);
-            let bytes = if rest > 8 { 8 } else { rest };
-            table[n][w] = if bytes == 8 {
-                u64::MAX
-            } else {
-                (1u64 << (bytes * 8)) - 1
-            };
-            w += 1;
-        }
-        n += 1;
-    }
-    table
-};
-
-/// A hash of a group key: one multiply-mix per two words. Fast, and good
-/// enough for a table of few keys; keys chosen to collide cost time here,
-/// never correctness.
-#[inline(always)]
-fn hash_key(key: &[Packed]) -> u64 {
-    const K0: u64 = 0x9E37_79B9_7F4A_7C15;
-    const K1: u64 = 0xD6E8_FEB8_6659_FD93;
-    key.iter().fold(0, |h, p| {
-        let h = mix(p.words[0] ^ K0 ^ p.len as u64, p.words[1] ^ K1 ^ h);
-        mix(p.words[2] ^ K0, p.words[3] ^ K1 ^ h)
-    })
-}
-
-/// The folded 128-bit product: high-quality mixing for one multiply.
-#[inline(always)]
-fn mix(a: u64, b: u64) -> u64 {
-    let p = u128::from(a) * u128::from(b);
-    (p as u64) ^ ((p >> 64) as u64)
 }
 
 #[cfg(test)]
@@ -848,25 +533,6 @@ mod tests {
             reports(&engine)[0],
             "region,profit,orders\nWest,2000.00,2000\nEast,1000.00,1000\n"
         );
-    }
-
-    #[test]
-    fn blank_values_are_found_without_unquoting() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..50_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let raw: Vec<u8> = (0..state % 7)
-                .map(|i| b"\" \"\ta"[(state >> (8 * i + 8)) as usize % 5])
-                .collect();
-            assert_eq!(
-                is_blank(&raw),
-                unquote(&raw).trim_ascii().is_empty(),
-                "{:?}",
-                String::from_utf8_lossy(&raw)
-            );
-        }
     }
 
     #[test]
