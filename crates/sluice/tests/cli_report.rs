@@ -2,9 +2,8 @@
 //! date it is partitioned by, reruns, bad input, and a differential test
 //! against pandas.
 
-use crate::util::{files_under, sluice, text, with_stdin, TempDir};
+use crate::util::{files_under, sluice, text, with_stdin, write_dated, TempDir};
 use std::process::Command;
-use std::time::{Duration, UNIX_EPOCH};
 
 pub const HEADER: &str = "Order Id,Order Date,Ship Mode,Segment,Country,City,State,Postal Code,Region,Category,Sub Category,Product Id,cost price,List Price,Quantity,Discount Percent\n";
 
@@ -43,15 +42,10 @@ fn read(dir: &std::path::Path, rel: &str) -> String {
 #[test]
 fn reports_are_partitioned_by_the_files_date_and_reruns_rewrite_them() {
     let tmp = TempDir::new("report-layout");
-    let input = tmp.file("orders.csv", orders());
+    let input = tmp.path().join("orders.csv");
     // 2024-02-29 12:00 UTC.
-    let t = UNIX_EPOCH + Duration::from_secs(1_709_208_000);
-    std::fs::File::options()
-        .write(true)
-        .open(&input)
-        .unwrap()
-        .set_modified(t)
-        .unwrap();
+    let t = 1_709_208_000;
+    write_dated(&input, orders(), t);
     let out = tmp.path().join("out");
     let run = report(&[input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert!(run.status.success(), "{}", text(&run.stderr));
@@ -76,14 +70,7 @@ fn reports_are_partitioned_by_the_files_date_and_reruns_rewrite_them() {
 
     // The file is fixed and processed again: same objects, the stale
     // rejects gone, nothing else written.
-    let fixed = orders().replace(",n/a,", ",60,");
-    std::fs::write(&input, fixed).unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(&input)
-        .unwrap()
-        .set_modified(t)
-        .unwrap();
+    write_dated(&input, orders().replace(",n/a,", ",60,"), t);
     let run = report(&[input.to_str().unwrap(), "-o", out.to_str().unwrap(), "-q"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert!(run.stderr.is_empty());

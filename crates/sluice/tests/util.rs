@@ -27,6 +27,18 @@ impl TempDir {
     }
 }
 
+/// Writes `content` to `path` and sets its last-modified time to `secs`
+/// after the Unix epoch (what a local run takes as the ingest date).
+pub fn write_dated(path: &Path, content: impl AsRef<[u8]>, secs: u64) {
+    std::fs::write(path, content).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        .unwrap();
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);

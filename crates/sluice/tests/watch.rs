@@ -1,6 +1,6 @@
 //! `sluice watch`: a local folder used like a bucket.
 
-use crate::util::{sluice, text, TempDir};
+use crate::util::{sluice, text, write_dated, TempDir};
 use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -119,16 +119,8 @@ fn the_report_job_writes_partitions_named_by_each_files_date_and_path() {
     std::fs::create_dir_all(inbox.join("east")).unwrap();
     let content = crate::cli_report::orders();
     for rel in ["orders.csv", "east/orders.csv"] {
-        let path = inbox.join(rel);
-        std::fs::write(&path, &content).unwrap();
         // 2026-11-21 10:00 UTC.
-        let t = std::time::UNIX_EPOCH + Duration::from_secs(1_795_255_200);
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(t)
-            .unwrap();
+        write_dated(&inbox.join(rel), &content, 1_795_255_200);
     }
     let outbox = dir.path().join("outbox");
     let out = sluice()
