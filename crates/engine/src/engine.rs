@@ -1,7 +1,8 @@
 //! The caller-driven front of the engine: feed chunks, collect output.
 
+use crate::csv::{Counts, Dialect, Scanner};
+use crate::error::{Error, ErrorKind};
 use crate::job::Job;
-use crate::scan::{Counts, Dialect, Error, ErrorKind, Scanner};
 
 /// The least the engine copies into its carry buffer at a time when a row
 /// spans chunks.

@@ -8,6 +8,7 @@
 //! is accounted for: selected, dropped by the job's rule, or rejected with
 //! a reason.
 
+use crate::error::JobError;
 use std::fmt;
 
 /// What the scanner does after handing a job one field.
@@ -163,7 +164,7 @@ pub enum Outcome {
 pub trait Job {
     /// Called once before any row, with the header unless the input has
     /// none. An error stops the run before anything is written.
-    fn begin(&mut self, header: Option<&Header>, out: &mut Vec<u8>) -> Result<(), String> {
+    fn begin(&mut self, header: Option<&Header>, out: &mut Vec<u8>) -> Result<(), JobError> {
         let _ = (header, out);
         Ok(())
     }
@@ -194,7 +195,7 @@ pub trait Job {
     fn row(&mut self, row: &Row<'_>, out: &mut Vec<u8>) -> Outcome;
 
     /// Called once after the last row.
-    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), String> {
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), JobError> {
         let _ = out;
         Ok(())
     }

@@ -29,33 +29,30 @@
 //! assert_eq!(counts.selected, 1);
 //! ```
 
-mod classify;
-mod column;
-mod decimal;
+mod csv;
 mod engine;
-mod filter;
-mod fixed;
-mod inspect;
+mod error;
 mod job;
-mod load;
-mod report;
-mod scan;
-mod sniff;
+mod jobs;
+mod number;
 
-pub use decimal::{
-    compare_decimals, is_numeric, number_identity, numeric_text, Threshold, ThresholdError, Verdict,
+pub use csv::{
+    first_nul, sniff, unquote, write_csv_field, Bom, Counts, Dialect, LineEnding, Sniff, BOM,
+    CANDIDATES, SNIFF_BYTES,
 };
 pub use engine::Engine;
-pub use filter::{Filter, FilterOptions};
-pub use fixed::{write_fixed, Dec, DecError};
-pub use inspect::{
+pub use error::{Error, ErrorKind, JobError};
+pub use job::{Flow, Header, Job, Outcome, Reason, Row};
+pub use jobs::filter::{Filter, FilterOptions};
+pub use jobs::inspect::{
     ColumnFacts, Inspect, InspectOptions, Inspection, Inspector, Problem, MAX_COLUMNS,
 };
-pub use job::{Flow, Header, Job, Outcome, Reason, Row};
-pub use load::{
+pub use jobs::load::{
     Item, KeyType, Load, LoadOptions, Value, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES,
     MAX_SORT_KEY_BYTES,
 };
-pub use report::{OrderReports, ReportOptions, Role, REPORT_NAMES};
-pub use scan::{unquote, write_csv_field, Counts, Dialect, Error, ErrorKind, BOM};
-pub use sniff::{first_nul, sniff, Bom, LineEnding, Sniff, CANDIDATES, SNIFF_BYTES};
+pub use jobs::report::{OrderReports, ReportOptions, Role, REPORT_NAMES};
+pub use number::{
+    compare_decimals, is_numeric, number_identity, numeric_text, write_fixed, Dec, DecError,
+    Threshold, ThresholdError, Verdict,
+};

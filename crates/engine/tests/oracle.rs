@@ -98,7 +98,11 @@ struct Collect {
 }
 
 impl Job for Collect {
-    fn begin(&mut self, header: Option<&Header>, _: &mut Vec<u8>) -> Result<(), String> {
+    fn begin(
+        &mut self,
+        header: Option<&Header>,
+        _: &mut Vec<u8>,
+    ) -> Result<(), sluice_engine::JobError> {
         self.header = header.map(|h| h.names.clone());
         self.header_raw = header.map(|h| h.raw.clone()).unwrap_or_default();
         Ok(())

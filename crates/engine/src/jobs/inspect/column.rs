@@ -7,8 +7,8 @@
 //! exponent, quotes, spaces, more digits) goes through the exact decimal
 //! comparison.
 
-use crate::decimal::{compare_decimals, numeric_text};
-use crate::fixed::POW10_I64;
+use crate::number::POW10_I64;
+use crate::number::{compare_decimals, numeric_text};
 use std::cmp::Ordering;
 
 /// A plain decimal `mant × 10^-scale`, at most 18 digits.

@@ -27,8 +27,9 @@
 //! assert_eq!(items[1].attributes().count(), 2); // the empty cell is left out
 //! ```
 
-use crate::decimal::write_dynamo_number;
+use crate::error::JobError;
 use crate::job::{Flow, Header, Job, Outcome, Reason, Row};
+use crate::number::write_dynamo_number;
 
 /// The largest item DynamoDB stores, in bytes.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
@@ -231,14 +232,16 @@ impl Load {
         }
     }
 
-    fn find_keys(&mut self, header: &Header) -> Result<(), String> {
+    fn find_keys(&mut self, header: &Header) -> Result<(), JobError> {
         let find = |name: &str| {
-            header.position(name).ok_or_else(|| {
-                format!(
-                    "the key column {name:?} is not in the header: {}",
-                    header.listing()
-                )
-            })
+            header
+                .position(name)
+                .ok_or_else(|| JobError::MissingColumn {
+                    role: "the key column".into(),
+                    column: name.to_string(),
+                    header: header.listing(),
+                    note: None,
+                })
         };
         self.key_column = find(&self.options.key)?;
         self.sort_column = match &self.options.sort_key {
@@ -388,20 +391,22 @@ fn trim(mut s: &[u8]) -> &[u8] {
 }
 
 /// Checks the header's names: UTF-8, non-empty, each once.
-fn column_names(header: &Header) -> Result<Vec<String>, String> {
+fn column_names(header: &Header) -> Result<Vec<String>, JobError> {
     let mut names: Vec<String> = Vec::with_capacity(header.names.len());
     for (i, raw) in header.names.iter().enumerate() {
         let name = std::str::from_utf8(raw)
-            .map_err(|_| format!("header field {} is not valid UTF-8", i + 1))?;
+            .map_err(|_| JobError::header(format!("header field {} is not valid UTF-8", i + 1)))?;
         if name.is_empty() {
-            return Err(format!(
+            return Err(JobError::header(format!(
                 "header field {} has no name: every column becomes an attribute and needs one (header: {})",
                 i + 1,
                 header.listing()
-            ));
+            )));
         }
         if names.iter().any(|n| n == name) {
-            return Err(format!("the header names column {name:?} twice"));
+            return Err(JobError::header(format!(
+                "the header names column {name:?} twice"
+            )));
         }
         names.push(name.to_string());
     }
@@ -409,9 +414,10 @@ fn column_names(header: &Header) -> Result<Vec<String>, String> {
 }
 
 impl Job for Load {
-    fn begin(&mut self, header: Option<&Header>, _out: &mut Vec<u8>) -> Result<(), String> {
-        let header =
-            header.ok_or("the input has no header: load needs one naming the key column")?;
+    fn begin(&mut self, header: Option<&Header>, _out: &mut Vec<u8>) -> Result<(), JobError> {
+        let header = header.ok_or_else(|| {
+            JobError::header("the input has no header: load needs one naming the key column")
+        })?;
         self.names = column_names(header)?;
         self.find_keys(header)
     }

@@ -2,7 +2,8 @@
 //! millions of rows: no float rounding, so a total does not depend on the
 //! order rows arrive in.
 
-use crate::decimal::{unwrap_cell, Written};
+use super::decimal::{unwrap_cell, Written};
+use super::pow10::pow10;
 
 /// A decimal number: `mantissa / 10^scale`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -117,34 +118,6 @@ fn parse_general(text: &[u8]) -> Result<Dec, DecError> {
         scale: scale as u32,
     })
 }
-
-/// Powers of ten that fit an i128.
-const POW10: [i128; 39] = {
-    let mut table = [1i128; 39];
-    let mut i = 1;
-    while i < 39 {
-        table[i] = table[i - 1] * 10;
-        i += 1;
-    }
-    table
-};
-
-/// 10^n, when it fits.
-#[inline]
-pub(crate) fn pow10(n: u32) -> Option<i128> {
-    POW10.get(n as usize).copied()
-}
-
-/// The powers of ten that fit an i64 (and a u64): 10^0 to 10^18.
-pub(crate) const POW10_I64: [i64; 19] = {
-    let mut table = [0i64; 19];
-    let mut i = 0;
-    while i < 19 {
-        table[i] = POW10[i] as i64;
-        i += 1;
-    }
-    table
-};
 
 /// `n / d` rounded half away from zero (`d > 0`).
 fn div_round(n: i128, d: i128) -> i128 {

@@ -2,7 +2,7 @@
 //! computed exactly on scaled integers: i64 for the common case, i128 when
 //! that would overflow.
 
-use crate::fixed::{parse_plain, Dec, POW10_I64};
+use crate::number::{parse_plain, pow10, Dec, POW10_I64};
 
 /// Profit is kept with this many decimal places; each row's profit is
 /// rounded to it (half away from zero) before it is summed.
@@ -56,7 +56,7 @@ impl Exact for i128 {
         i128::checked_sub(self, other)
     }
     fn pow10(n: u32) -> Option<Self> {
-        crate::fixed::pow10(n)
+        pow10(n)
     }
 }
 

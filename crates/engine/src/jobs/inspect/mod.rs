@@ -24,11 +24,15 @@
 //! assert_eq!(report.columns[1].bounds, Some(("-1e1".into(), "0.25".into())));
 //! ```
 
-use crate::column::Column;
+mod column;
+
+use crate::csv::Dialect;
+use crate::csv::{first_nul, sniff, Bom, LineEnding, Sniff, SNIFF_BYTES};
 use crate::engine::Engine;
+use crate::error::JobError;
+use crate::error::{Error, ErrorKind};
 use crate::job::{Flow, Header, Job, Outcome, Row};
-use crate::scan::{Dialect, Error, ErrorKind};
-use crate::sniff::{first_nul, sniff, Bom, LineEnding, Sniff, SNIFF_BYTES};
+use column::Column;
 use std::collections::BTreeMap;
 
 /// Columns beyond this many get no statistics (their values still count
@@ -320,7 +324,7 @@ impl Inspect {
 }
 
 impl Job for Inspect {
-    fn begin(&mut self, header: Option<&Header>, _: &mut Vec<u8>) -> Result<(), String> {
+    fn begin(&mut self, header: Option<&Header>, _: &mut Vec<u8>) -> Result<(), JobError> {
         let Some(h) = header else {
             return Ok(());
         };
@@ -333,10 +337,10 @@ impl Job for Inspect {
         // The raw header starts at the first byte of the input.
         if let Err(e) = std::str::from_utf8(&h.raw) {
             self.header_offset = Some(e.valid_up_to() as u64);
-            return Err(format!(
-                "the header is not UTF-8 text (byte {})",
-                e.valid_up_to()
-            ));
+            return Err(JobError::BadHeader {
+                offset: Some(e.valid_up_to() as u64),
+                message: format!("the header is not UTF-8 text (byte {})", e.valid_up_to()),
+            });
         }
         Ok(())
     }

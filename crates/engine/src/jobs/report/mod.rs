@@ -8,9 +8,10 @@
 mod groups;
 mod profit;
 
-use crate::fixed::{write_fixed, Dec, DecError};
+use crate::csv::{is_blank, unquote, write_csv_field};
+use crate::error::JobError;
 use crate::job::{Header, Job, Outcome, Reason, Row};
-use crate::scan::{is_blank, unquote, write_csv_field};
+use crate::number::{write_fixed, Dec, DecError};
 use groups::{Groups, Packed, Totals};
 use profit::{profit_plain, rescale, scaled_profit, PROFIT_SCALE};
 use std::collections::BTreeMap;
@@ -279,8 +280,8 @@ impl OrderReports {
 }
 
 impl Job for OrderReports {
-    fn begin(&mut self, header: Option<&Header>, _out: &mut Vec<u8>) -> Result<(), String> {
-        let header = header.ok_or("the report job needs a header row")?;
+    fn begin(&mut self, header: Option<&Header>, _out: &mut Vec<u8>) -> Result<(), JobError> {
+        let header = header.ok_or_else(|| JobError::header("the report job needs a header row"))?;
         for role in Role::ALL {
             let want = normal(&self.options.columns[role.index()]);
             let found = header
@@ -288,12 +289,11 @@ impl Job for OrderReports {
                 .iter()
                 .position(|n| normal(&String::from_utf8_lossy(n)) == want);
             let Some(index) = found else {
-                return Err(format!(
-                    "the header has no {:?} column (the {} column; header: {})",
-                    self.options.columns[role.index()],
-                    role.key(),
-                    header.listing()
-                ));
+                return Err(JobError::MissingRole {
+                    role: role.key().to_string(),
+                    column: self.options.columns[role.index()].clone(),
+                    header: header.listing(),
+                });
             };
             self.columns[role.index()] = index;
             self.names[role.index()] = String::from_utf8_lossy(&header.names[index]).into_owned();

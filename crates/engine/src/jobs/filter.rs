@@ -6,8 +6,9 @@
 //! considered is and there is at least one. Rows whose field count differs
 //! from the header's are rejected unless the filter is `flexible`.
 
-use crate::decimal::{Threshold, Verdict};
+use crate::error::JobError;
 use crate::job::{Flow, Header, Job, Outcome, Row};
+use crate::number::{Threshold, Verdict};
 
 /// Settings of the `filter` job.
 #[derive(Clone, Debug)]
@@ -59,7 +60,7 @@ impl Filter {
         }
     }
 
-    fn resolve(&mut self, header: Option<&Header>) -> Result<(), String> {
+    fn resolve(&mut self, header: Option<&Header>) -> Result<(), JobError> {
         if self.options.columns.is_empty() {
             return Ok(());
         }
@@ -88,14 +89,12 @@ impl Filter {
 
 /// Resolves a `--columns` token: a header name first, then a 1-based
 /// index. `None` for a name when there is no header (an empty input).
-fn column_index(token: &str, header: Option<&Header>) -> Result<Option<usize>, String> {
+fn column_index(token: &str, header: Option<&Header>) -> Result<Option<usize>, JobError> {
     if let Some(i) = header.and_then(|h| h.position(token)) {
         return Ok(Some(i));
     }
     match token.parse::<usize>() {
-        Ok(0) => Err(format!(
-            "column index {token} is invalid: indices start at 1"
-        )),
+        Ok(0) => Err(JobError::BadIndex(token.to_string())),
         Ok(n) => Ok(Some(n - 1)),
         Err(_) => match header {
             None => Ok(None),
@@ -104,28 +103,29 @@ fn column_index(token: &str, header: Option<&Header>) -> Result<Option<usize>, S
     }
 }
 
-fn missing_column(token: &str, header: &Header) -> String {
-    let mut msg = format!(
-        "column {token:?} is not in the header: {}",
-        header.listing()
-    );
-    if let Some(i) = header
+fn missing_column(token: &str, header: &Header) -> JobError {
+    let note = header
         .names
         .iter()
-        .position(|n| std::str::from_utf8(n).is_err())
-    {
-        let bad = std::str::from_utf8(&header.names[i]).unwrap_err();
-        msg.push_str(&format!(
-            " (header field {} is not valid UTF-8 at byte {} of the name)",
-            i + 1,
-            bad.valid_up_to()
-        ));
+        .enumerate()
+        .find_map(|(i, n)| Some((i, std::str::from_utf8(n).err()?)))
+        .map(|(i, bad)| {
+            format!(
+                "header field {} is not valid UTF-8 at byte {} of the name",
+                i + 1,
+                bad.valid_up_to()
+            )
+        });
+    JobError::MissingColumn {
+        role: "column".into(),
+        column: token.to_string(),
+        header: header.listing(),
+        note,
     }
-    msg
 }
 
 impl Job for Filter {
-    fn begin(&mut self, header: Option<&Header>, out: &mut Vec<u8>) -> Result<(), String> {
+    fn begin(&mut self, header: Option<&Header>, out: &mut Vec<u8>) -> Result<(), JobError> {
         self.resolve(header)?;
         if let Some(h) = header {
             out.extend_from_slice(&h.raw);

@@ -1,0 +1,15 @@
+//! CSV as bytes: the SIMD record scanner that splits chunks into rows and
+//! fields and drives a job, RFC 4180 field values, and layout sniffing.
+
+mod classify;
+mod field;
+mod pass;
+mod scan;
+mod sniff;
+mod starts;
+
+pub(crate) use field::is_blank;
+pub use field::{unquote, write_csv_field, BOM};
+pub(crate) use scan::Scanner;
+pub use scan::{Counts, Dialect};
+pub use sniff::{first_nul, sniff, Bom, LineEnding, Sniff, CANDIDATES, SNIFF_BYTES};
