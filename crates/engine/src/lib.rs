@@ -37,8 +37,8 @@ mod jobs;
 mod number;
 
 pub use csv::{
-    first_nul, sniff, unquote, write_csv_field, Bom, Counts, Dialect, LineEnding, Sniff, BOM,
-    CANDIDATES, SNIFF_BYTES,
+    check_text, first_nul, sniff, unquote, write_csv_field, wrong_delimiter, Bom, Counts, Dialect,
+    LineEnding, NotText, Sniff, BOM, CANDIDATES, SNIFF_BYTES,
 };
 pub use engine::Engine;
 pub use error::{Error, ErrorKind, JobError};

@@ -7,9 +7,13 @@ mod pass;
 mod scan;
 mod sniff;
 mod starts;
+mod text;
 
 pub(crate) use field::is_blank;
 pub use field::{unquote, write_csv_field, BOM};
 pub(crate) use scan::Scanner;
 pub use scan::{Counts, Dialect};
-pub use sniff::{first_nul, sniff, Bom, LineEnding, Sniff, CANDIDATES, SNIFF_BYTES};
+pub use sniff::{
+    first_nul, sniff, wrong_delimiter, Bom, LineEnding, Sniff, CANDIDATES, SNIFF_BYTES,
+};
+pub use text::{check_text, NotText};

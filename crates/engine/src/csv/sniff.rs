@@ -151,6 +151,42 @@ fn choose(rows: &[[usize; 4]]) -> u8 {
     consistent.or(frequent).map_or(b',', |k| CANDIDATES[k])
 }
 
+/// The delimiter to name instead of `delimiter`, when the header holds
+/// none of it (so every row would be one field) while another candidate
+/// splits every sampled row the same way: a `;` file read with `,` would
+/// otherwise lose every row without a word.
+///
+/// ```
+/// assert_eq!(sluice_engine::wrong_delimiter(b"a;b\n1;2\n", b','), Some(b';'));
+/// assert_eq!(sluice_engine::wrong_delimiter(b"a,b\n1,2\n", b','), None);
+/// assert_eq!(sluice_engine::wrong_delimiter(b"note\nx;y\n", b','), None);
+/// ```
+pub fn wrong_delimiter(sample: &[u8], delimiter: u8) -> Option<u8> {
+    let sample = &sample[..sample.len().min(SNIFF_BYTES)];
+    let body = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(sample);
+    let (rows, _) = count_rows(body);
+    let given = CANDIDATES.iter().position(|&c| c == delimiter);
+    if given.is_some_and(|k| rows[0][k] > 0) {
+        return None;
+    }
+    if given.is_none() && rows_hold(body, delimiter) {
+        return None;
+    }
+    (0..4)
+        .filter(|&k| rows[0][k] > 0 && rows.len() > 1 && rows.iter().all(|r| r[k] == rows[0][k]))
+        .max_by_key(|&k| (rows[0][k], std::cmp::Reverse(k)))
+        .map(|k| CANDIDATES[k])
+}
+
+/// Whether the first line holds `delimiter` (one that is not a candidate).
+fn rows_hold(body: &[u8], delimiter: u8) -> bool {
+    let line = body
+        .split(|&b| b == b'\n' || b == b'\r')
+        .next()
+        .unwrap_or(body);
+    line.contains(&delimiter)
+}
+
 /// The offset of the first NUL byte in `bytes`: text never holds one.
 /// Looks at 64 bytes at a time, which the compiler vectorises.
 pub fn first_nul(bytes: &[u8]) -> Option<usize> {
