@@ -149,6 +149,11 @@ impl<J: Job> Engine<J> {
         self.bytes
     }
 
+    /// The layout the input is read with.
+    pub fn dialect(&self) -> &Dialect {
+        &self.scanner.dialect
+    }
+
     /// The job, for results it keeps itself.
     pub fn job(&self) -> &J {
         &self.job

@@ -3,8 +3,9 @@
 //! how the Lambda function and the worker are configured; `--help` lists
 //! them.
 
-use crate::route::Route;
-use crate::run::{JobKind, JobSpec, LoadSpec};
+use crate::doors::route::Route;
+use crate::jobs::{load::LoadSpec, JobKind, JobSpec};
+use crate::pipeline::decode::Compression;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sluice_engine::{Dialect, FilterOptions, InspectOptions, ReportOptions, Role};
 use std::path::PathBuf;
@@ -42,27 +43,44 @@ pub struct CsvArgs {
     /// The first row is data, not a header.
     #[arg(long, env = "SLUICE_NO_HEADER")]
     pub no_header: bool,
-    /// Field delimiter: one character, or `tab`.
+    /// Field delimiter: one character, `tab`, or `auto` (sniffed from the input's start).
     #[arg(long, env = "SLUICE_DELIMITER", default_value = ",", value_parser = parse_delimiter)]
-    pub delimiter: u8,
+    pub delimiter: Delimiter,
     /// Longest row accepted, in bytes (guards memory against a quote never closed).
     #[arg(long, env = "SLUICE_MAX_RECORD_BYTES", default_value_t = 16 << 20)]
     pub max_record_bytes: usize,
 }
 
+/// A delimiter as given: one byte, or sniffed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delimiter {
+    Byte(u8),
+    Auto,
+}
+
 impl CsvArgs {
-    pub fn dialect(&self) -> Dialect {
-        Dialect {
-            delimiter: self.delimiter,
-            has_header: !self.no_header,
-            max_record_bytes: self.max_record_bytes,
+    /// The job spec for a job of `kind` over input laid out as these say.
+    pub fn spec(&self, kind: JobKind) -> JobSpec {
+        let (delimiter, auto) = match self.delimiter {
+            Delimiter::Byte(b) => (b, false),
+            Delimiter::Auto => (b',', true),
+        };
+        JobSpec {
+            dialect: Dialect {
+                delimiter,
+                has_header: !self.no_header,
+                max_record_bytes: self.max_record_bytes,
+            },
+            auto_delimiter: auto,
+            kind,
         }
     }
 }
 
 /// Parses a delimiter argument.
-pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+pub fn parse_delimiter(s: &str) -> Result<Delimiter, String> {
     let byte = match s {
+        "auto" => return Ok(Delimiter::Auto),
         "tab" | "\\t" | "\t" => b'\t',
         _ if s.len() == 1 => s.as_bytes()[0],
         _ => {
@@ -74,7 +92,32 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
     if matches!(byte, b'"' | b'\n' | b'\r') {
         return Err(format!("{s:?} cannot be a delimiter"));
     }
-    Ok(byte)
+    Ok(Delimiter::Byte(byte))
+}
+
+/// How results are compressed.
+#[derive(Debug, Args)]
+pub struct CompressArgs {
+    /// Compress results: none, gzip, zstd or bzip2. By default a result named after its
+    /// input (watch, events) is compressed as the input is, and a named one as its
+    /// extension says (`.gz`, `.zst`, `.bz2`).
+    #[arg(long, env = "SLUICE_COMPRESS", value_parser = parse_compress, value_name = "KIND")]
+    pub compress: Option<Compress>,
+}
+
+/// A `--compress` choice: a compression, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Compress(pub Option<Compression>);
+
+fn parse_compress(s: &str) -> Result<Compress, String> {
+    Compression::parse(s).map(Compress)
+}
+
+impl CompressArgs {
+    /// The plan's choice: `None` when not given.
+    pub fn choice(&self) -> Option<Option<Compression>> {
+        self.compress.map(|c| c.0)
+    }
 }
 
 /// Options of the filter job.
@@ -139,6 +182,16 @@ pub struct FilterArgs {
     pub filter: FilterOpts,
     #[command(flatten)]
     pub csv: CsvArgs,
+    #[command(flatten)]
+    pub compress: CompressArgs,
+}
+
+impl FilterArgs {
+    pub fn job_spec(&self) -> anyhow::Result<JobSpec> {
+        Ok(self
+            .csv
+            .spec(JobKind::Filter(self.filter.options(&self.csv)?)))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +205,23 @@ pub struct InspectArgs {
     /// The first row is data, not a header.
     #[arg(long)]
     pub no_header: bool,
+}
+
+impl InspectArgs {
+    pub fn job_spec(&self) -> JobSpec {
+        let options = InspectOptions {
+            has_header: !self.no_header,
+            ..InspectOptions::default()
+        };
+        JobSpec {
+            dialect: Dialect::default(),
+            auto_delimiter: true,
+            kind: JobKind::Inspect {
+                options,
+                scan: !self.no_scan,
+            },
+        }
+    }
 }
 
 /// Options of the load job.
@@ -176,7 +246,7 @@ pub struct LoadOpts {
 
 impl LoadOpts {
     /// The job's options; the table is required and the input needs a header.
-    pub fn spec(&self, csv: &CsvArgs) -> anyhow::Result<LoadSpec> {
+    pub fn spec(&self, csv: &CsvArgs, dry_run: bool) -> anyhow::Result<LoadSpec> {
         let table = self.table.as_deref().map(str::trim).unwrap_or_default();
         anyhow::ensure!(
             !table.is_empty(),
@@ -203,6 +273,7 @@ impl LoadOpts {
             sort_key: sort_key.map(str::to_string),
             strings: self.strings,
             replace: self.replace,
+            dry_run,
         })
     }
 }
@@ -224,6 +295,13 @@ pub struct LoadArgs {
     pub load: LoadOpts,
     #[command(flatten)]
     pub csv: CsvArgs,
+}
+
+impl LoadArgs {
+    pub fn job_spec(&self) -> anyhow::Result<JobSpec> {
+        let spec = self.load.spec(&self.csv, self.dry_run)?;
+        Ok(self.csv.spec(JobKind::Load(spec)))
+    }
 }
 
 /// Options of the report job.
@@ -279,7 +357,7 @@ pub struct ReportArgs {
     #[arg(short, long)]
     pub output: String,
     /// The partition date (YYYY-MM-DD); by default the input's last-modified date (UTC).
-    #[arg(long, value_parser = crate::analytics::parse_date)]
+    #[arg(long, value_parser = crate::time::parse_date)]
     pub ingest_date: Option<String>,
     /// No summary on stderr.
     #[arg(short, long)]
@@ -288,6 +366,12 @@ pub struct ReportArgs {
     pub report: ReportOpts,
     #[command(flatten)]
     pub csv: CsvArgs,
+}
+
+impl ReportArgs {
+    pub fn job_spec(&self) -> anyhow::Result<JobSpec> {
+        Ok(self.csv.spec(JobKind::Report(self.report.options()?)))
+    }
 }
 
 /// The jobs a door can run.
@@ -314,23 +398,25 @@ pub struct JobArgs {
     pub load: LoadOpts,
     #[command(flatten)]
     pub csv: CsvArgs,
+    #[command(flatten)]
+    pub compress: CompressArgs,
 }
 
 impl JobArgs {
     pub fn spec(&self) -> anyhow::Result<JobSpec> {
         let kind = match self.job {
             JobName::Filter => JobKind::Filter(self.filter.options(&self.csv)?),
-            JobName::Inspect => JobKind::Inspect(InspectOptions {
-                has_header: !self.csv.no_header,
-                max_record_bytes: self.csv.max_record_bytes,
-            }),
+            JobName::Inspect => JobKind::Inspect {
+                options: InspectOptions {
+                    has_header: !self.csv.no_header,
+                    max_record_bytes: self.csv.max_record_bytes,
+                },
+                scan: true,
+            },
             JobName::Report => JobKind::Report(self.report.options()?),
-            JobName::Load => JobKind::Load(self.load.spec(&self.csv)?),
+            JobName::Load => JobKind::Load(self.load.spec(&self.csv, false)?),
         };
-        Ok(JobSpec {
-            dialect: self.csv.dialect(),
-            kind,
-        })
+        Ok(self.csv.spec(kind))
     }
 }
 

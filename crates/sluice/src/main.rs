@@ -1,30 +1,31 @@
-//! `sluice`: the command-line door, and the entry of the other doors (the
-//! folder watcher, the queue worker, the Lambda `bootstrap`). Parses
-//! arguments, hands over, prints errors once with their context.
+//! `sluice`: event-driven CSV processing for object storage.
+//!
+//! - [`cli`]: what the user typed, turned into job specs and routes.
+//! - [`doors`]: how work arrives — command line, folder watcher, Lambda,
+//!   queue worker — each naming an input and its outputs.
+//! - [`jobs`]: each job's side outside the engine, and [`jobs::run`], the
+//!   one place a door's request meets a job.
+//! - [`pipeline`]: the one read path (open, decompress, check) and the one
+//!   commit path (stage every output, publish together).
+//! - [`adapters`]: local files, S3, DynamoDB.
+//!
+//! `main` parses the arguments, starts the door, and prints an error once
+//! with its context; a closed stdout (`sluice filter big.csv | head`) ends
+//! the run quietly.
 
-mod analytics;
+mod adapters;
 mod cli;
-mod events;
-mod filter_cmd;
-mod inspect;
-mod inspect_cmd;
-mod io;
-mod lambda;
-mod load;
-mod load_cmd;
-mod location;
+mod doors;
+mod jobs;
 mod log;
-mod process;
-mod report_cmd;
-mod route;
-mod run;
-mod s3;
-mod watch;
-mod worker;
+mod pipeline;
+mod time;
 
+use adapters::s3;
 use clap::Parser;
-use cli::{Cli, Command};
-use process::Processor;
+use cli::{Cli, Command, JobArgs, RouteArgs};
+use doors::object::Processor;
+use jobs::{load::Table, Clients, JobKind, JobSpec};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -36,11 +37,20 @@ fn main() -> ExitCode {
         .expect("a tokio runtime starts");
     match runtime.block_on(dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sluice: error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// A reader that stopped reading (`| head`) is not a failure.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Keeps large buffers (upload parts, read chunks) out of the heap.
@@ -68,40 +78,68 @@ fn arguments() -> Vec<std::ffi::OsString> {
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     log::init()?;
     match cli.command {
-        Command::Filter(args) => filter_cmd::run(args).await,
-        Command::Inspect(args) => inspect_cmd::run(args).await,
-        Command::Report(args) => report_cmd::run(args).await,
-        Command::Load(args) => load_cmd::run(args).await,
-        Command::Watch(args) => watch::run(&args, &args.job.spec()?).await,
+        Command::Filter(args) => doors::cli::filter(args).await,
+        Command::Inspect(args) => doors::cli::inspect(args).await,
+        Command::Report(args) => doors::cli::report(args).await,
+        Command::Load(args) => doors::cli::load(args).await,
+        Command::Watch(args) => {
+            let spec = args.job.spec()?;
+            let clients = local_clients(&spec).await?;
+            doors::watch::run(&args, &spec, &clients).await
+        }
         Command::Worker(args) => {
-            let (route, spec) = (args.route.route(args.job.job)?, args.job.spec()?);
-            let config = s3::aws_config().await;
-            let processor = Processor {
-                client: s3::client(&config),
-                table: load::Table::for_job(&spec, &config).await?,
-                route,
-                spec,
-            };
+            let (processor, config) = processor(&args.route, &args.job).await?;
             let sqs = aws_sdk_sqs::Client::new(&config);
-            worker::run(
+            let queue = &args.queue;
+            doors::worker::run(
                 &processor,
                 &sqs,
-                &args.queue,
+                queue,
                 args.wait_secs,
                 args.exit_when_empty,
             )
             .await
         }
         Command::Lambda(args) => {
-            let (route, spec) = (args.route.route(args.job.job)?, args.job.spec()?);
-            let config = s3::aws_config().await;
-            lambda::serve(Processor {
-                client: s3::client(&config),
-                table: load::Table::for_job(&spec, &config).await?,
-                route,
-                spec,
-            })
-            .await
+            let (processor, _) = processor(&args.route, &args.job).await?;
+            doors::lambda::serve(processor).await
         }
     }
+}
+
+/// The watcher's clients: a table for the load job, nothing else.
+async fn local_clients(spec: &JobSpec) -> anyhow::Result<Clients> {
+    let table = match &spec.kind {
+        JobKind::Load(load) => Some(Table::open(&s3::aws_config().await, load).await?),
+        _ => None,
+    };
+    Ok(Clients { s3: None, table })
+}
+
+/// The cloud doors' object handling: route and job checked before AWS is
+/// contacted, clients built once.
+async fn processor(
+    route: &RouteArgs,
+    job: &JobArgs,
+) -> anyhow::Result<(Processor, aws_config::SdkConfig)> {
+    let (route, spec) = (route.route(job.job)?, job.spec()?);
+    let config = s3::aws_config().await;
+    let table = match &spec.kind {
+        JobKind::Load(load) => Some(Table::open(&config, load).await?),
+        _ => None,
+    };
+    let clients = Clients {
+        s3: Some(s3::client(&config)),
+        table,
+    };
+    let compress = job.compress.choice();
+    Ok((
+        Processor {
+            clients,
+            route,
+            spec,
+            compress,
+        },
+        config,
+    ))
 }

@@ -1,8 +1,28 @@
-//! Retries of DynamoDB requests: which errors are worth another attempt,
-//! and how long to wait before it.
+//! DynamoDB: the client (no retries of its own: the load job retries and
+//! counts them), which errors are worth another attempt, and how long to
+//! wait before it.
 
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::Client;
 use std::time::Duration;
+
+/// How long one request may take before it is retried.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The DynamoDB client: no retries of its own, and a bound on each attempt.
+pub fn client(config: &aws_config::SdkConfig) -> Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(config)
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .build(),
+        )
+        .build();
+    Client::from_conf(config)
+}
 
 /// Error codes DynamoDB answers when it wants the caller to slow down or
 /// try again.
@@ -34,7 +54,7 @@ pub const BACKOFF: Backoff = Backoff {
 
 impl Backoff {
     /// The sleep before retry number `retry` (0-based).
-    pub(super) fn delay(&self, retry: u32) -> Duration {
+    pub fn delay(&self, retry: u32) -> Duration {
         let ceiling = self.base.saturating_mul(1 << retry.min(20)).min(self.cap);
         ceiling.mul_f64(fastrand::f64())
     }
@@ -42,7 +62,7 @@ impl Backoff {
 
 /// Sends with `send` until it succeeds, fails for good, or the attempts
 /// are spent. Returns the last result and the number of retries.
-pub(super) async fn with_retries<T, E, F, Fut>(
+pub async fn with_retries<T, E, F, Fut>(
     backoff: &Backoff,
     retryable: impl Fn(&E) -> bool,
     mut send: F,
@@ -65,7 +85,7 @@ where
 
 /// Throttling, server errors, timeouts and broken connections are worth
 /// another attempt; anything else (validation, access, missing table) is not.
-pub(super) fn retryable<E: ProvideErrorMetadata>(
+pub fn retryable<E: ProvideErrorMetadata>(
     err: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
 ) -> bool {
     match err {

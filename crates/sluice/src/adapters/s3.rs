@@ -1,9 +1,13 @@
 //! S3 objects as streaming inputs and all-or-nothing outputs.
 //!
 //! Reads stream the GET body chunk by chunk. Writes buffer one part at a
-//! time: an output that fits in one part is a single PUT at commit; a larger
-//! one is a multipart upload with up to two parts in flight, completed at
-//! commit and aborted on failure, so no partial object is ever visible.
+//! time and go through a multipart upload with up to two parts in flight.
+//! Writing ends in [`Writer::stage`]: every part is uploaded (a small
+//! output's upload is only started then, with its final metadata), but
+//! nothing is visible until [`Staged::publish`] completes the upload; a
+//! failure before that aborts it. So a run's outputs are all uploaded
+//! before any is published, and a missing bucket or a refused write shows
+//! before anything changed.
 //! Parts start at 8 MiB and double every 1,000 parts, so any object S3
 //! accepts fits under its 10,000-part limit without knowing the size ahead.
 
@@ -65,6 +69,8 @@ pub struct Reader {
     pub etag: Option<String>,
     pub version: Option<String>,
     pub last_modified: Option<std::time::SystemTime>,
+    /// The object's `Content-Encoding`, when it has one.
+    pub content_encoding: Option<String>,
 }
 
 impl Reader {
@@ -92,6 +98,7 @@ impl Reader {
             last_modified: resp
                 .last_modified()
                 .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+            content_encoding: resp.content_encoding().map(str::to_string),
             body: resp.body,
             name,
         })
@@ -117,6 +124,7 @@ pub struct Writer {
     key: String,
     metadata: HashMap<String, String>,
     json: bool,
+    content_encoding: Option<&'static str>,
     buf: Vec<u8>,
     upload_id: Option<String>,
     next_part: i32,
@@ -139,6 +147,7 @@ impl Writer {
             key: key.to_string(),
             metadata,
             json: false,
+            content_encoding: None,
             buf: Vec::new(),
             upload_id: None,
             next_part: 1,
@@ -150,6 +159,12 @@ impl Writer {
     /// Makes the object `application/json` (the default is `text/csv`).
     pub fn json(mut self) -> Self {
         self.json = true;
+        self
+    }
+
+    /// Sets the object's `Content-Encoding` (a compressed result).
+    pub fn encoding(mut self, encoding: Option<&'static str>) -> Self {
+        self.content_encoding = encoding;
         self
     }
 
@@ -194,6 +209,7 @@ impl Writer {
                     .bucket(&self.bucket)
                     .key(&self.key)
                     .content_type(self.content_type())
+                    .set_content_encoding(self.content_encoding.map(str::to_string))
                     .set_metadata(Some(self.metadata.clone()))
                     .send()
                     .await
@@ -251,75 +267,46 @@ impl Writer {
     }
 
     /// Adds user metadata known only at the end (row counts). It reaches
-    /// the object when it is written in one PUT; a multipart upload's
-    /// metadata was fixed when it started.
+    /// the object when its upload starts at [`Writer::stage`] (an output
+    /// of one part); a larger upload's metadata was fixed when it started.
     pub fn add_final_metadata(&mut self, entries: impl IntoIterator<Item = (String, String)>) {
         if self.upload_id.is_none() {
             self.metadata.extend(entries);
         }
     }
 
-    /// Makes the object visible, whole.
-    pub async fn commit(mut self) -> anyhow::Result<()> {
-        if self.upload_id.is_none() {
-            let body = std::mem::take(&mut self.buf);
-            return self
-                .client
-                .put_object()
-                .bucket(&self.bucket)
-                .key(&self.key)
-                .content_type(self.content_type())
-                .set_metadata(Some(self.metadata.clone()))
-                .body(ByteStream::from(body))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| anyhow!("{}: cannot write: {}", self.name(), describe(&e)));
-        }
-        let result = self.complete().await;
-        if result.is_err() {
+    /// Uploads everything written, without making it visible; see the
+    /// module docs. An empty output is left for a PUT at publish (an
+    /// upload cannot hold an empty part).
+    pub async fn stage(mut self) -> anyhow::Result<Staged> {
+        let result = self.upload_rest().await;
+        if let Err(e) = result {
             self.abort().await;
+            return Err(e);
         }
-        result
+        let upload = self
+            .upload_id
+            .take()
+            .map(|id| (id, std::mem::take(&mut self.done)));
+        Ok(Staged {
+            client: self.client.clone(),
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+            upload,
+            content_type: self.content_type(),
+            content_encoding: self.content_encoding,
+            metadata: std::mem::take(&mut self.metadata),
+        })
     }
 
-    async fn complete(&mut self) -> anyhow::Result<()> {
+    async fn upload_rest(&mut self) -> anyhow::Result<()> {
         if !self.buf.is_empty() {
             self.send_part().await?;
         }
         while !self.in_flight.is_empty() {
             self.finish_oldest().await?;
         }
-        let parts = std::mem::take(&mut self.done);
-        self.client
-            .complete_multipart_upload()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .upload_id(self.upload_id.as_deref().unwrap_or_default())
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| {
-                anyhow!(
-                    "{}: cannot complete the upload: {}",
-                    self.name(),
-                    describe(&e)
-                )
-            })?;
-        self.upload_id = None;
         Ok(())
-    }
-
-    /// Discards everything written and deletes the object if an earlier
-    /// run left one, so that no stale result remains.
-    pub async fn remove_object(self) -> anyhow::Result<()> {
-        let (client, bucket, key) = (self.client.clone(), self.bucket.clone(), self.key.clone());
-        self.abort().await;
-        remove(&client, &bucket, &key).await
     }
 
     /// Discards everything written; a started upload is aborted.
@@ -328,21 +315,86 @@ impl Writer {
             task.abort();
         }
         if let Some(id) = self.upload_id.take() {
-            let result = self
+            abort_upload(&self.client, &self.bucket, &self.key, id).await;
+        }
+    }
+}
+
+/// An object uploaded but not yet visible.
+pub struct Staged {
+    client: Client,
+    bucket: String,
+    key: String,
+    /// The upload and its parts; `None` for an empty object.
+    upload: Option<(String, Vec<CompletedPart>)>,
+    content_type: &'static str,
+    content_encoding: Option<&'static str>,
+    metadata: HashMap<String, String>,
+}
+
+impl Staged {
+    /// Makes the object visible, whole; a failed completion aborts the
+    /// upload.
+    pub async fn publish(self) -> anyhow::Result<()> {
+        let name = url(&self.bucket, &self.key);
+        let Some((id, parts)) = self.upload else {
+            return self
                 .client
-                .abort_multipart_upload()
+                .put_object()
                 .bucket(&self.bucket)
                 .key(&self.key)
-                .upload_id(id)
+                .content_type(self.content_type)
+                .set_content_encoding(self.content_encoding.map(str::to_string))
+                .set_metadata(Some(self.metadata))
+                .body(ByteStream::from(Vec::new()))
                 .send()
-                .await;
-            if let Err(e) = result {
-                crate::log::warn(
-                    "could not abort a multipart upload; the bucket's lifecycle rule will remove it",
-                    serde_json::json!({"object": self.name(), "error": describe(&e)}),
-                );
-            }
+                .await
+                .map(|_| ())
+                .map_err(|e| anyhow!("{name}: cannot write: {}", describe(&e)));
+        };
+        let result = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .upload_id(&id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await;
+        if let Err(e) = result {
+            abort_upload(&self.client, &self.bucket, &self.key, id).await;
+            anyhow::bail!("{name}: cannot complete the upload: {}", describe(&e));
         }
+        Ok(())
+    }
+
+    /// Discards the upload.
+    pub async fn abort(self) {
+        if let Some((id, _)) = self.upload {
+            abort_upload(&self.client, &self.bucket, &self.key, id).await;
+        }
+    }
+}
+
+/// Aborts a multipart upload; a failure is only logged, as the bucket's
+/// lifecycle rule removes incomplete uploads in the end.
+async fn abort_upload(client: &Client, bucket: &str, key: &str, id: String) {
+    let result = client
+        .abort_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(id)
+        .send()
+        .await;
+    if let Err(e) = result {
+        crate::log::warn(
+            "could not abort a multipart upload; the bucket's lifecycle rule will remove it",
+            serde_json::json!({"object": url(bucket, key), "error": describe(&e)}),
+        );
     }
 }
 

@@ -1,89 +1,157 @@
-//! `sluice filter`: the command-line door over paths, stdin/stdout and
-//! S3 objects, in any combination.
+//! The command-line door: `sluice filter|report|load|inspect` over paths,
+//! stdin/stdout and S3 objects, in any combination. Each command says
+//! where its input is and names its outputs; [`jobs::run`] does the rest.
 
-use crate::cli::FilterArgs;
-use crate::io::{Input, Output};
-use crate::location::Location;
-use crate::run::{self, Rejects};
-use crate::s3;
+use crate::adapters::s3;
+use crate::cli::{FilterArgs, InspectArgs, LoadArgs, ReportArgs};
+use crate::jobs::{self, load::Table, Clients, Done, JobKind, JobSpec, Plan};
+use crate::pipeline::location::Location;
+use std::io::Write;
 
-/// Runs `sluice filter`.
-pub async fn run(args: FilterArgs) -> anyhow::Result<()> {
-    let options = args.filter.options(&args.csv)?;
-    let input_at = Location::parse_or_std(args.input.as_deref())?;
-    let output_at = Location::parse_or_std(args.output.as_deref())?;
-    let same_path = match (&input_at, &output_at) {
-        (Location::Path(i), Location::Path(o)) => {
-            i == o
-                || std::fs::canonicalize(i)
-                    .ok()
-                    .zip(std::fs::canonicalize(o).ok())
-                    .is_some_and(|(a, b)| a == b)
-        }
-        (a, b) => matches!(a, Location::S3 { .. }) && a == b,
+/// `sluice filter`.
+pub async fn filter(args: FilterArgs) -> anyhow::Result<()> {
+    let spec = args.job_spec()?;
+    let input = Location::parse_or_std(args.input.as_deref())?;
+    let plan = Plan {
+        result: Some(Location::parse_or_std(args.output.as_deref())?),
+        rejects: args.rejects.as_deref().map(Location::parse).transpose()?,
+        // A rejects file asked for by name is written even when empty, so
+        // no stale one remains.
+        keep_empty_rejects: true,
+        compress: args.compress.choice(),
+        ..Plan::default()
     };
-    anyhow::ensure!(
-        !same_path,
-        "{output_at}: the output would overwrite the input"
-    );
-    let needs_s3 = [Some(&input_at), Some(&output_at)]
-        .into_iter()
-        .flatten()
-        .any(|l| matches!(l, Location::S3 { .. }))
-        || args
-            .rejects
-            .as_deref()
-            .is_some_and(|r| r.starts_with("s3://"));
-    let client = if needs_s3 {
-        Some(s3::client(&s3::aws_config().await))
-    } else {
-        None
-    };
-    let mut input = open_input(&input_at, client.as_ref()).await?;
-    let output = open_output(&output_at, client.as_ref())?;
-    let rejects = match &args.rejects {
-        Some(r) => Rejects::To(open_output(&Location::parse(r)?, client.as_ref())?),
-        None => Rejects::Sample(Vec::new()),
-    };
-    // A rejects file asked for by name is written even when empty, so no
-    // stale one remains.
-    let dialect = args.csv.dialect();
-    let (report, sample) =
-        run::filter_to_commit(&dialect, &options, &mut input, output, rejects, true).await?;
+    let done = run(&spec, &input, &plan, None).await?;
     if !args.quiet {
-        eprintln!("sluice filter: {}: {report}", input.name());
-        if !sample.is_empty() {
-            eprintln!("sluice filter: rejected rows (keep them all with --rejects FILE):");
-            eprint!("{}", String::from_utf8_lossy(&sample));
+        eprintln!("sluice filter: {}: {}", done.input.name, done.line);
+        show_sample("filter", &done);
+    }
+    Ok(())
+}
+
+/// `sluice report`.
+pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let spec = args.job_spec()?;
+    let input = Location::parse_or_std(args.input.as_deref())?;
+    let reports = match Location::parse(&args.output)? {
+        Location::S3 { bucket, key } => {
+            let prefix = if key.is_empty() || key.ends_with('/') {
+                key
+            } else {
+                format!("{key}/")
+            };
+            let at = |key| Location::S3 {
+                bucket: bucket.clone(),
+                key,
+            };
+            (at(prefix.clone()), at(format!("{prefix}_rejects/")))
+        }
+        Location::Path(dir) => (
+            Location::Path(dir.clone()),
+            Location::Path(dir.join("_rejects")),
+        ),
+        Location::Std => {
+            anyhow::bail!("--output -: the reports are files; name a folder or an S3 prefix")
+        }
+    };
+    let stem = match &input {
+        Location::Std => "stdin".to_string(),
+        other => jobs::report::stem(&file_name(other), "", ".csv"),
+    };
+    let plan = Plan {
+        reports: Some(reports),
+        stem,
+        ingest_date: args.ingest_date.clone(),
+        ..Plan::default()
+    };
+    let done = run(&spec, &input, &plan, None).await?;
+    if !args.quiet {
+        eprintln!("sluice report: {}: {}", done.input.name, done.line);
+        for output in done.extra["outputs"].as_array().into_iter().flatten() {
+            eprintln!("  wrote {}", output.as_str().unwrap_or_default());
         }
     }
     Ok(())
 }
 
-async fn open_input(at: &Location, client: Option<&aws_sdk_s3::Client>) -> anyhow::Result<Input> {
-    match at {
-        Location::Std => Input::open(None),
-        Location::Path(p) => Input::open(Some(p)),
-        Location::S3 { bucket, key } => {
-            let client = client.expect("an S3 client is built for S3 locations");
-            Ok(Input::S3(s3::Reader::open(client, bucket, key).await?))
-        }
+/// `sluice load`.
+pub async fn load(args: LoadArgs) -> anyhow::Result<()> {
+    let spec = args.job_spec()?;
+    let JobKind::Load(load) = &spec.kind else {
+        unreachable!("load arguments make a load spec");
+    };
+    let config = s3::aws_config().await;
+    let table = Table::open(&config, load).await?;
+    let input = Location::parse_or_std(args.input.as_deref())?;
+    let plan = Plan {
+        rejects: args.rejects.as_deref().map(Location::parse).transpose()?,
+        keep_empty_rejects: true,
+        ..Plan::default()
+    };
+    let done = run(&spec, &input, &plan, Some(table)).await?;
+    if !args.quiet {
+        eprintln!(
+            "sluice load: {} -> {}: {}",
+            done.input.name, done.output, done.line
+        );
+        show_sample("load", &done);
+    }
+    Ok(())
+}
+
+/// `sluice inspect`: the document on stdout.
+pub async fn inspect(args: InspectArgs) -> anyhow::Result<()> {
+    let spec = args.job_spec();
+    let input = Location::parse_or_std(args.input.as_deref())?;
+    let done = run(&spec, &input, &Plan::default(), None).await?;
+    let mut text = serde_json::to_string_pretty(&done.document)?;
+    text.push('\n');
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(anyhow::Error::new)
+        .map_err(|e| e.context("stdout: write failed"))
+}
+
+/// Runs `spec` with the clients its locations need.
+async fn run(
+    spec: &JobSpec,
+    input: &Location,
+    plan: &Plan,
+    table: Option<Table>,
+) -> anyhow::Result<Done> {
+    let outputs = plan.result.iter().chain(&plan.rejects);
+    let places = plan.reports.iter().flat_map(|(a, b)| [a, b]);
+    let needs_s3 = std::iter::once(input)
+        .chain(outputs)
+        .chain(places)
+        .any(|l| matches!(l, Location::S3 { .. }));
+    let clients = Clients {
+        s3: if needs_s3 {
+            Some(s3::client(&s3::aws_config().await))
+        } else {
+            None
+        },
+        table,
+    };
+    jobs::run(spec, &clients, input, plan).await
+}
+
+fn show_sample(job: &str, done: &Done) {
+    if !done.sample.is_empty() {
+        eprintln!("sluice {job}: rejected rows (keep them all with --rejects FILE):");
+        eprint!("{}", String::from_utf8_lossy(&done.sample));
     }
 }
 
-fn open_output(at: &Location, client: Option<&aws_sdk_s3::Client>) -> anyhow::Result<Output> {
+/// The last part of a path or key.
+fn file_name(at: &Location) -> String {
     match at {
-        Location::Std => Output::create(None),
-        Location::Path(p) => Output::create(Some(p)),
-        Location::S3 { bucket, key } => {
-            anyhow::ensure!(!key.is_empty(), "{at}: an output needs a key");
-            let client = client.expect("an S3 client is built for S3 locations");
-            Ok(Output::S3(s3::Writer::new(
-                client,
-                bucket,
-                key,
-                Default::default(),
-            )))
-        }
+        Location::Path(p) => p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.display().to_string()),
+        Location::S3 { key, .. } => key.clone(),
+        Location::Std => "stdin".into(),
     }
 }

@@ -29,7 +29,7 @@ impl ObjectEvent {
 /// A unit of work: the objects of one SQS message (`id` is its message id,
 /// reported back when it fails), or of a whole direct invocation.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Item {
+pub struct Message {
     pub id: Option<String>,
     /// The objects, or why the message could not be read.
     pub objects: Result<Vec<ObjectEvent>, String>,
@@ -41,7 +41,7 @@ pub struct Batch {
     /// True when the invocation came from SQS: failures are then reported
     /// per message with `batchItemFailures`.
     pub from_sqs: bool,
-    pub items: Vec<Item>,
+    pub items: Vec<Message>,
 }
 
 /// Reads a Lambda invocation payload.
@@ -57,7 +57,7 @@ pub fn parse_invocation(payload: &Value) -> Result<Batch, String> {
         let items = records
             .into_iter()
             .flatten()
-            .map(|record| Item {
+            .map(|record| Message {
                 id: record
                     .get("messageId")
                     .and_then(Value::as_str)
@@ -75,7 +75,7 @@ pub fn parse_invocation(payload: &Value) -> Result<Batch, String> {
     }
     Ok(Batch {
         from_sqs: false,
-        items: vec![Item {
+        items: vec![Message {
             id: None,
             objects: parse_event(payload),
         }],

@@ -5,9 +5,9 @@
 //! with a failed object fails as a whole, and the event is retried or sent
 //! to the on-failure destination.
 
-use crate::events::{parse_invocation, Batch};
+use super::events::{parse_invocation, Batch};
+use super::object::{Processor, Tally};
 use crate::log;
-use crate::process::{Processor, Tally};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -53,7 +53,7 @@ async fn handle(
         return Err(format!("{} object(s) failed; the log has each error", tally.failed).into());
     }
     let mut answer = json!({"processed": tally.processed, "skipped": tally.skipped});
-    if processor.table.is_some() {
+    if processor.clients.table.is_some() {
         // The load job returns its counts too.
         answer["written"] = tally.written.into();
         answer["rejected"] = tally.rejected.into();

@@ -6,7 +6,8 @@
 //! that is refused at start-up when the source bucket is known, and keys
 //! under the destination prefix are skipped at run time.
 
-use crate::events::ObjectEvent;
+use super::events::ObjectEvent;
+use crate::pipeline::decode::Compression;
 
 /// The routing rules of a deployment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +31,16 @@ pub enum Decision {
     },
     /// Leave it, for this reason.
     Skip(String),
+}
+
+/// Whether `key` ends with `suffix`, or with `suffix` and a compression's
+/// extension (`a.csv.gz` has the suffix `.csv`).
+pub fn has_suffix(key: &str, suffix: &str) -> bool {
+    key.ends_with(suffix)
+        || [Compression::Gzip, Compression::Zstd, Compression::Bzip2]
+            .iter()
+            .filter_map(|c| key.strip_suffix(c.extension()))
+            .any(|base| base.ends_with(suffix))
 }
 
 /// True when one prefix contains the other (the empty prefix contains all).
@@ -68,7 +79,7 @@ impl Route {
         if !ev.is_created() {
             return skip("not an object-creation event");
         }
-        if !ev.key.ends_with(&self.suffix) {
+        if !has_suffix(&ev.key, &self.suffix) {
             return Decision::Skip(format!("key does not end with {:?}", self.suffix));
         }
         if !ev.key.starts_with(&self.source_prefix) {
@@ -153,6 +164,18 @@ mod tests {
         assert!(matches!(
             r.decide(&created("b", "in/x.csv")),
             Decision::Process { .. }
+        ));
+        assert!(matches!(
+            r.decide(&created("b", "in/x.csv.gz")),
+            Decision::Process { .. }
+        ));
+        assert!(matches!(
+            r.decide(&created("b", "in/x.csv.zst")),
+            Decision::Process { .. }
+        ));
+        assert!(matches!(
+            r.decide(&created("b", "in/x.gz")),
+            Decision::Skip(_)
         ));
         // Its own output, when source and destination share a bucket.
         let same = route("b", "out/", "");

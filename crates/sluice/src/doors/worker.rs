@@ -9,9 +9,9 @@
 //! consumer. On SIGINT/SIGTERM the current message is finished and the
 //! received ones not yet started are handed back at once.
 
-use crate::events::{parse_message_body, Item};
+use super::events::{parse_message_body, Message};
+use super::object::Processor;
 use crate::log;
-use crate::process::Processor;
 use aws_sdk_sqs::Client;
 use serde_json::json;
 use std::collections::VecDeque;
@@ -62,7 +62,7 @@ pub async fn run(
             }
             Err(e) => {
                 errors += 1;
-                let error = crate::s3::describe(&e);
+                let error = crate::adapters::s3::describe(&e);
                 log::error(
                     "receive failed",
                     json!({"queue": queue, "error": error, "attempt": errors}),
@@ -80,9 +80,9 @@ pub async fn run(
             log::info("queue is empty; worker exiting", json!({"queue": queue}));
             return Ok(());
         }
-        let items: Vec<Item> = messages
+        let items: Vec<Message> = messages
             .iter()
-            .map(|m| Item {
+            .map(|m| Message {
                 id: m.message_id.clone(),
                 objects: parse_message_body(m.body().unwrap_or_default()),
             })
@@ -131,7 +131,7 @@ pub async fn run(
                 // The results are committed; a redelivery rewrites the same objects.
                 log::warn(
                     "could not delete a processed message",
-                    json!({"message_id": item.id, "error": crate::s3::describe(&e)}),
+                    json!({"message_id": item.id, "error": crate::adapters::s3::describe(&e)}),
                 );
             }
         }
@@ -150,7 +150,7 @@ async fn visibility_timeout(sqs: &Client, queue: &str) -> anyhow::Result<i32> {
         .map_err(|e| {
             anyhow::anyhow!(
                 "{queue}: cannot read the queue: {}",
-                crate::s3::describe(&e)
+                crate::adapters::s3::describe(&e)
             )
         })?;
     let value = attrs
@@ -174,7 +174,7 @@ async fn keep_invisible(sqs: Client, queue: String, receipt: String, visibility:
         if let Err(e) = result {
             log::warn(
                 "could not extend a message's visibility",
-                json!({"queue": queue, "error": crate::s3::describe(&e)}),
+                json!({"queue": queue, "error": crate::adapters::s3::describe(&e)}),
             );
         }
     }

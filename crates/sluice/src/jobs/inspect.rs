@@ -9,160 +9,144 @@
 //!
 //! `csv` is `null` when the scan is skipped (`--no-scan`).
 
-use crate::io::Input;
-use crate::log::rfc3339;
-use crate::s3;
+use super::{Clients, Done, Plan};
+use crate::adapters::s3;
+use crate::pipeline::commit::{Commit, Output, OutputOptions};
+use crate::pipeline::decode::{Compression, DecodeError};
+use crate::pipeline::location::Location;
+use crate::pipeline::read::Input;
+use crate::pipeline::Summary;
+use crate::time::rfc3339;
 use anyhow::Context;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::primitives::DateTimeFormat;
 use serde_json::{json, Map, Value};
-use sluice_engine::{InspectOptions, Inspection, Inspector, Problem};
-use std::io::Write;
+use sluice_engine::{Counts, InspectOptions, Inspection, Inspector, Problem};
 use std::path::Path;
+use std::time::Instant;
 
-/// How much compressed input is decompressed at a time: deflate expands
-/// at most about 1,000-fold, so one piece yields at most ~8 MiB.
-const GZIP_PIECE_BYTES: usize = 8 << 10;
-
-/// The document for `s3://bucket/key`: a HEAD, then (with `scan`) a GET.
-pub async fn s3_document(
-    client: &aws_sdk_s3::Client,
-    bucket: &str,
-    key: &str,
+/// The inspect job on `input` (opened from `at`): its document, written
+/// to the plan's result when there is one.
+pub async fn run(
     options: &InspectOptions,
-    scan: bool,
-) -> anyhow::Result<(Value, Option<Inspection>)> {
-    let head = s3::head(client, bucket, key).await?;
-    let object = s3_facts(bucket, key, &head);
-    if !scan {
-        return Ok((document(object, None), None));
-    }
-    let gzip = is_gzip(key, head.content_encoding());
-    let mut input = Input::S3(s3::Reader::open(client, bucket, key).await?);
-    let inspection = read(&mut input, gzip, options).await?;
-    let csv = csv_facts(&inspection, gzip);
-    Ok((document(object, Some(csv)), Some(inspection)))
-}
-
-/// The document for a local file, or stdin for `None`.
-pub async fn file_document(
-    path: Option<&Path>,
-    options: &InspectOptions,
-    scan: bool,
-) -> anyhow::Result<(Value, Option<Inspection>)> {
-    let object = match path {
-        Some(p) => file_facts(p)?,
-        None => json!({"path": "-"}),
-    };
-    if !scan {
-        return Ok((document(object, None), None));
-    }
-    let gzip = path.is_some_and(|p| is_gzip(&p.to_string_lossy(), None));
-    let mut input = Input::open(path)?;
-    let inspection = read(&mut input, gzip, options).await?;
-    let csv = csv_facts(&inspection, gzip);
-    Ok((document(object, Some(csv)), Some(inspection)))
-}
-
-fn document(object: Value, csv: Option<Value>) -> Value {
-    json!({"object": object, "csv": csv})
-}
-
-/// Gzip when the name ends with `.gz` or the object says it is encoded so.
-pub fn is_gzip(name: &str, content_encoding: Option<&str>) -> bool {
-    name.ends_with(".gz")
-        || content_encoding.is_some_and(|e| {
-            e.split(',')
-                .any(|part| part.trim().eq_ignore_ascii_case("gzip"))
-        })
-}
-
-/// Streams `input` through an [`Inspector`], decompressing gzip on the
-/// way; stops reading once the input is known not to be CSV.
-pub async fn read(
+    clients: &Clients,
+    at: &Location,
     input: &mut Input,
-    gzip: bool,
-    options: &InspectOptions,
-) -> anyhow::Result<Inspection> {
+    plan: &Plan,
+) -> anyhow::Result<Done> {
+    let started = Instant::now();
+    let object = object_facts(clients, at).await?;
+    let inspection = read(input, options).await?;
+    let csv = csv_facts(&inspection, input.facts.compression);
+    let document = json!({"object": object, "csv": csv});
+    let counts = Counts {
+        rows: inspection.rows,
+        ..Counts::default()
+    };
+    let mut done = publish(document, clients, plan).await?;
+    done.summary.counts = counts;
+    done.summary.bytes_in = inspection.bytes;
+    done.summary.seconds = started.elapsed().as_secs_f64();
+    done.input = input.facts.clone();
+    Ok(done)
+}
+
+/// The document without a scan: the file's or object's facts only.
+pub async fn facts_only(clients: &Clients, at: &Location, plan: &Plan) -> anyhow::Result<Done> {
+    let object = object_facts(clients, at).await?;
+    publish(json!({"object": object, "csv": null}), clients, plan).await
+}
+
+/// Writes the document to the plan's result, when it has one, through
+/// the commit path (the source's ETag and version as metadata).
+async fn publish(document: Value, clients: &Clients, plan: &Plan) -> anyhow::Result<Done> {
+    let mut body = serde_json::to_vec_pretty(&document)?;
+    body.push(b'\n');
+    let mut done = Done {
+        extra: json!({ "inspection": document }),
+        document: Some(document),
+        ..Done::default()
+    };
+    let Some(at) = &plan.result else {
+        return Ok(done);
+    };
+    let object = &done.extra["inspection"]["object"];
+    let mut metadata = plan.metadata.clone();
+    for (key, field) in [
+        ("sluice-source-etag", "etag"),
+        ("sluice-source-version", "version_id"),
+    ] {
+        if let Some(v) = object[field].as_str() {
+            metadata.insert(key.into(), v.into());
+        }
+    }
+    let options = OutputOptions {
+        metadata,
+        json: true,
+        ..OutputOptions::default()
+    };
+    let mut output = Output::create(at, clients.s3.as_ref(), options)?;
+    if let Err(e) = output.write(&body).await {
+        output.abort().await;
+        return Err(e);
+    }
+    let mut commit = Commit::default();
+    if let Err(e) = commit.stage(output).await {
+        commit.abort().await;
+        return Err(e);
+    }
+    commit.publish().await?;
+    done.output = at.to_string();
+    done.summary = Summary {
+        bytes_out: body.len() as u64,
+        ..Summary::default()
+    };
+    Ok(done)
+}
+
+/// What is known of the input without reading it: a HEAD for an object,
+/// the metadata of a file.
+async fn object_facts(clients: &Clients, at: &Location) -> anyhow::Result<Value> {
+    match at {
+        Location::Std => Ok(json!({"path": "-"})),
+        Location::Path(p) => file_facts(p),
+        Location::S3 { bucket, key } => {
+            anyhow::ensure!(!key.is_empty(), "{at}: an object needs a key");
+            let client = clients
+                .s3
+                .as_ref()
+                .context("an S3 client for S3 locations")?;
+            let head = s3::head(client, bucket, key).await?;
+            Ok(s3_facts(bucket, key, &head))
+        }
+    }
+}
+
+/// Streams `input` through an [`Inspector`]; stops reading once the
+/// input is known not to be CSV. A damaged compressed stream is a problem
+/// the document names, not an error.
+pub async fn read(input: &mut Input, options: &InspectOptions) -> anyhow::Result<Inspection> {
     let mut inspector = Inspector::new(options.clone());
-    let mut gunzip = gzip.then(Gunzip::new);
-    let mut chunk = Vec::with_capacity(crate::io::CHUNK_BYTES);
+    let mut chunk = Vec::new();
     while inspector.wants_more() {
-        input.read_chunk(&mut chunk).await?;
+        if let Err(e) = input.read_chunk(&mut chunk).await {
+            let Some(bad) = e.chain().find_map(|c| c.downcast_ref::<DecodeError>()) else {
+                return Err(e);
+            };
+            let mut inspection = inspector.finish();
+            inspection.problem.get_or_insert(Problem {
+                offset: None,
+                line: None,
+                message: bad.to_string(),
+            });
+            return Ok(inspection);
+        }
         if chunk.is_empty() {
             break;
         }
-        match &mut gunzip {
-            Some(g) => {
-                if let Err(problem) = g.feed(&chunk, &mut inspector) {
-                    return Ok(with_problem(inspector.finish(), problem));
-                }
-            }
-            None => inspector.feed(&chunk),
-        }
-    }
-    let done = inspector.wants_more();
-    if let (Some(g), true) = (&mut gunzip, done) {
-        if let Err(problem) = g.finish(&mut inspector) {
-            return Ok(with_problem(inspector.finish(), problem));
-        }
+        inspector.feed(&chunk);
     }
     Ok(inspector.finish())
-}
-
-fn with_problem(mut inspection: Inspection, problem: Problem) -> Inspection {
-    inspection.problem.get_or_insert(problem);
-    inspection
-}
-
-/// A streaming gzip decoder (concatenated members too) feeding an
-/// inspector piece by piece, so memory stays bounded.
-struct Gunzip {
-    decoder: flate2::write::MultiGzDecoder<Vec<u8>>,
-    /// Compressed bytes taken so far.
-    offset: u64,
-}
-
-impl Gunzip {
-    fn new() -> Self {
-        Gunzip {
-            decoder: flate2::write::MultiGzDecoder::new(Vec::new()),
-            offset: 0,
-        }
-    }
-
-    fn feed(&mut self, compressed: &[u8], inspector: &mut Inspector) -> Result<(), Problem> {
-        for piece in compressed.chunks(GZIP_PIECE_BYTES) {
-            let result = self.decoder.write_all(piece);
-            self.drain(inspector);
-            result.map_err(|e| self.problem(e))?;
-            self.offset += piece.len() as u64;
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self, inspector: &mut Inspector) -> Result<(), Problem> {
-        let result = self.decoder.try_finish();
-        self.drain(inspector);
-        result.map_err(|e| self.problem(e))
-    }
-
-    fn drain(&mut self, inspector: &mut Inspector) {
-        let out = self.decoder.get_mut();
-        inspector.feed(out);
-        out.clear();
-    }
-
-    fn problem(&self, e: std::io::Error) -> Problem {
-        Problem {
-            offset: None,
-            line: None,
-            message: format!(
-                "not valid gzip data (near compressed byte {}): {e}",
-                self.offset
-            ),
-        }
-    }
 }
 
 /// The object's facts from its HEAD answer.
@@ -229,7 +213,7 @@ pub fn file_facts(path: &Path) -> anyhow::Result<Value> {
 }
 
 /// The CSV facts as JSON.
-pub fn csv_facts(i: &Inspection, gzip: bool) -> Value {
+pub fn csv_facts(i: &Inspection, compression: Option<Compression>) -> Value {
     let columns: Vec<Value> = i
         .columns
         .iter()
@@ -252,7 +236,7 @@ pub fn csv_facts(i: &Inspection, gzip: bool) -> Value {
     json!({
         "is_csv": i.problem.is_none(),
         "problem": problem,
-        "compression": gzip.then_some("gzip"),
+        "compression": compression.map(Compression::name),
         "bytes": i.bytes,
         "byte_order_mark": i.bom.map(|b| b.name()),
         "delimiter": (i.delimiter as char).to_string(),
@@ -270,19 +254,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn gzip_is_told_by_name_or_encoding() {
-        assert!(is_gzip("in/a.csv.gz", None));
-        assert!(is_gzip("in/a.csv", Some("gzip")));
-        assert!(is_gzip("in/a.csv", Some("aws-chunked, GZIP")));
-        assert!(!is_gzip("in/a.csv", Some("identity")));
-        assert!(!is_gzip("in/a.gzip.csv", None));
-    }
-
-    #[test]
     fn csv_facts_name_every_field() {
         let mut inspector = Inspector::new(InspectOptions::default());
         inspector.feed(b"a\tb\n1\tx\n2\t\n");
-        let v = csv_facts(&inspector.finish(), false);
+        let v = csv_facts(&inspector.finish(), None);
         assert_eq!(v["delimiter"], "\t");
         assert_eq!(v["field_counts"], json!({"2": 2}));
         assert_eq!(

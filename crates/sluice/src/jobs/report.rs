@@ -4,13 +4,15 @@
 //! event's (or the file's modification date), never the clock's, so a
 //! repeated event rewrites the same objects.
 
-use crate::io::{Input, Output};
-use crate::run::{count_entries, run_to_commit, JobSpec, Rejects, Report, Sink};
-use crate::s3;
-use sluice_engine::{Engine, OrderReports, ReportOptions};
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+use super::{Clients, Done, Plan};
+use crate::pipeline::commit::{Commit, Output, OutputOptions};
+use crate::pipeline::decode::Compression;
+use crate::pipeline::location::Location;
+use crate::pipeline::read::Input;
+use crate::pipeline::{count_entries, run_to_commit, Rejects, Sink, Summary};
+use crate::time::date_of;
+use serde_json::json;
+use sluice_engine::{Dialect, Engine, OrderReports, ReportOptions};
 
 /// Names the outputs of one source: its ingest date and file stem.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,93 +24,93 @@ pub struct Partition {
 }
 
 impl Partition {
-    /// Where report `name` goes, relative to the reports' prefix.
+    /// Where report `name` goes, relative to the reports' place.
     pub fn report_key(&self, name: &str) -> String {
         format!("{name}/ingest_date={}/{}.csv", self.date, self.stem)
     }
 
-    /// Where the rejected rows go, relative to the rejects' prefix.
+    /// Where the rejected rows go, relative to the rejects' place.
     pub fn rejects_key(&self) -> String {
         format!("ingest_date={}/{}.csv", self.date, self.stem)
     }
 }
 
-/// A folder or an S3 prefix that outputs are written under.
-pub enum Place {
-    Dir(PathBuf),
-    S3 {
-        client: aws_sdk_s3::Client,
-        bucket: String,
-        prefix: String,
-    },
-}
-
-impl Place {
-    fn output(&self, rel: &str, metadata: HashMap<String, String>) -> anyhow::Result<Output> {
-        match self {
-            Place::Dir(dir) => Output::create(Some(&dir.join(rel))),
-            Place::S3 {
-                client,
-                bucket,
-                prefix,
-            } => Ok(Output::S3(s3::Writer::new(
-                client,
-                bucket,
-                &format!("{prefix}{rel}"),
-                metadata,
-            ))),
-        }
-    }
-
-    /// The name of `rel` under this place, for messages and logs.
-    pub fn name(&self, rel: &str) -> String {
-        match self {
-            Place::Dir(dir) => dir.join(rel).display().to_string(),
-            Place::S3 { bucket, prefix, .. } => s3::url(bucket, &format!("{prefix}{rel}")),
-        }
+/// `rel` under a folder or an S3 prefix.
+fn under(place: &Location, rel: &str) -> Location {
+    match place {
+        Location::Path(dir) => Location::Path(dir.join(rel)),
+        Location::S3 { bucket, key } => Location::S3 {
+            bucket: bucket.clone(),
+            key: format!("{key}{rel}"),
+        },
+        Location::Std => Location::Std,
     }
 }
 
-/// What a report run wrote.
-pub struct Written {
-    pub report: Report,
-    /// The reports' names (paths or `s3://` URLs), then the rejects' if any.
-    pub outputs: Vec<String>,
-}
-
-/// Runs the report job over `input` and writes the three reports under
-/// `reports`, the rejected rows (if any) under `rejects`; a stale rejects
-/// output from an earlier run of the same source is removed. Nothing is
-/// written unless the whole input was read: the reports are written after
-/// the last row, and the rejects stream is committed after them.
+/// Runs the report job over `input`: the three reports under the plan's
+/// reports place, the rejected rows (if any) under its rejects place, all
+/// published together once the whole input was read; a stale rejects
+/// output from an earlier run of the same source is removed.
 pub async fn run(
-    spec: &JobSpec,
+    dialect: Dialect,
     options: &ReportOptions,
+    clients: &Clients,
     input: &mut Input,
-    (reports, rejects): (&Place, &Place),
-    partition: &Partition,
-    metadata: HashMap<String, String>,
-) -> anyhow::Result<Written> {
-    let rejects_key = partition.rejects_key();
-    let rejects_out = Rejects::To(rejects.output(&rejects_key, metadata.clone())?);
-    let engine = Engine::new(spec.dialect.clone(), OrderReports::new(options.clone()));
+    plan: &Plan,
+) -> anyhow::Result<Done> {
+    let (reports, rejects) = plan
+        .reports
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("the report job needs a place for its reports"))?;
+    let date = match (&plan.ingest_date, input.facts.modified) {
+        (Some(date), _) => date.clone(),
+        (None, Some(t)) => date_of(t),
+        (None, None) => anyhow::bail!(
+            "{}: no date to partition by: pass --ingest-date YYYY-MM-DD",
+            input.name()
+        ),
+    };
+    let partition = Partition {
+        date,
+        stem: plan.stem.clone(),
+    };
+    let rejects_at = under(rejects, &partition.rejects_key());
+    let options_out = OutputOptions {
+        metadata: plan.metadata.clone(),
+        ..OutputOptions::default()
+    };
+    let rejects_out = Rejects::to(Output::create(
+        &rejects_at,
+        clients.s3.as_ref(),
+        options_out.clone(),
+    )?);
+    let engine = Engine::new(dialect, OrderReports::new(options.clone()));
     let sink = Reports {
         place: reports,
-        partition,
-        metadata,
+        partition: &partition,
+        clients,
+        options: options_out,
     };
-    let (report, mut outputs, _) = run_to_commit(engine, input, sink, rejects_out, false).await?;
-    if report.counts.rejected > 0 {
-        outputs.push(rejects.name(&rejects_key));
+    let (summary, mut outputs, _) = run_to_commit(engine, input, sink, rejects_out).await?;
+    if summary.counts.rejected > 0 {
+        outputs.push(rejects_at.to_string());
     }
-    Ok(Written { report, outputs })
+    Ok(Done {
+        summary,
+        input: input.facts.clone(),
+        output: reports.to_string(),
+        line: summary.to_string(),
+        extra: json!({"outputs": outputs, "ingest_date": partition.date}),
+        ..Done::default()
+    })
 }
 
 /// The three reports of one source, written whole once the input is read.
 struct Reports<'a> {
-    place: &'a Place,
+    place: &'a Location,
     partition: &'a Partition,
-    metadata: HashMap<String, String>,
+    clients: &'a Clients,
+    options: OutputOptions,
 }
 
 impl Sink<OrderReports> for Reports<'_> {
@@ -120,17 +122,24 @@ impl Sink<OrderReports> for Reports<'_> {
         Ok(0)
     }
 
-    async fn commit(
+    async fn stage(
         self,
         engine: &Engine<OrderReports>,
-        report: &mut Report,
+        summary: &mut Summary,
+        commit: &mut Commit,
     ) -> anyhow::Result<Vec<String>> {
         let mut outputs = Vec::new();
         for (name, csv) in engine.job().reports() {
-            let key = self.partition.report_key(name);
-            write_whole(self.place, &key, &csv, &self.metadata, report).await?;
-            report.bytes_out += csv.len() as u64;
-            outputs.push(self.place.name(&key));
+            let at = under(self.place, &self.partition.report_key(name));
+            let mut out = Output::create(&at, self.clients.s3.as_ref(), self.options.clone())?;
+            if let Err(e) = out.write(&csv).await {
+                out.abort().await;
+                return Err(e);
+            }
+            out.add_final_metadata(count_entries(&summary.counts));
+            commit.stage(out).await?;
+            summary.bytes_out += csv.len() as u64;
+            outputs.push(at.to_string());
         }
         Ok(outputs)
     }
@@ -138,28 +147,16 @@ impl Sink<OrderReports> for Reports<'_> {
     async fn abort(self) {}
 }
 
-/// Writes one small output whole, with the run's counts as metadata.
-async fn write_whole(
-    place: &Place,
-    rel: &str,
-    bytes: &[u8],
-    metadata: &HashMap<String, String>,
-    report: &Report,
-) -> anyhow::Result<()> {
-    let mut out = place.output(rel, metadata.clone())?;
-    if let Err(e) = out.write(bytes).await {
-        out.abort().await;
-        return Err(e);
-    }
-    out.add_final_metadata(count_entries(&report.counts));
-    out.commit().await
-}
-
 /// The stem naming a source's outputs: `key` without `prefix` and
 /// `suffix` (or, without that suffix, its last extension), with `%` and
 /// `/` percent-encoded so that sources in different folders never share
 /// outputs: `in/2026/orders.csv` → `in%2F2026%2Forders`.
 pub fn stem(key: &str, prefix: &str, suffix: &str) -> String {
+    let key = match Compression::from_name(key) {
+        // The name told the compression, whatever its case: cut as long.
+        Some(c) => key.get(..key.len() - c.extension().len()).unwrap_or(key),
+        None => key,
+    };
     let rel = key.strip_prefix(prefix).unwrap_or(key);
     let base = match rel.strip_suffix(suffix) {
         Some(base) if !suffix.is_empty() && !base.is_empty() => base,
@@ -174,74 +171,9 @@ pub fn stem(key: &str, prefix: &str, suffix: &str) -> String {
     base.replace('%', "%25").replace('/', "%2F")
 }
 
-/// The UTC date of a time: `YYYY-MM-DD`.
-pub fn date_of(t: SystemTime) -> String {
-    let secs = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs() as i64) - 1,
-    };
-    let (y, m, d) = crate::log::civil_from_days(secs.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// The UTC date of an RFC 3339 timestamp (`2026-11-21T23:30:00-02:00` →
-/// `2026-11-22`); `None` when it is not one.
-pub fn date_of_rfc3339(text: &str) -> Option<String> {
-    let b = text.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = text.get(r)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let minutes = num(11..13)? * 60 + num(14..16)?;
-    let zone = text[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
-    let offset = match zone.as_bytes() {
-        [] | [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let off = num(text.len() - 5..text.len() - 3)? * 60 + num(text.len() - 2..text.len())?;
-            if *sign == b'+' {
-                off
-            } else {
-                -off
-            }
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || minutes >= 24 * 60 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day) + (minutes - offset).div_euclid(24 * 60);
-    let (y, m, d) = crate::log::civil_from_days(days);
-    Some(format!("{y:04}-{m:02}-{d:02}"))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Checks an `--ingest-date` value.
-pub fn parse_date(text: &str) -> Result<String, String> {
-    date_of_rfc3339(&format!("{text}T00:00:00Z"))
-        .filter(|d| d == text)
-        .ok_or_else(|| format!("{text:?} is not a date (YYYY-MM-DD)"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn stems_strip_prefix_and_suffix_and_keep_folders_apart() {
@@ -251,43 +183,7 @@ mod tests {
         assert_eq!(stem("daily.export.txt", "", ".csv"), "daily.export");
         assert_eq!(stem("dir.v2/noext", "", ""), "dir.v2%2Fnoext");
         assert_eq!(stem(".csv", "", ".csv"), ".csv");
-    }
-
-    #[test]
-    fn dates_come_from_event_times_in_utc() {
-        assert_eq!(
-            date_of_rfc3339("2026-11-21T08:30:00.000Z").as_deref(),
-            Some("2026-11-21")
-        );
-        assert_eq!(
-            date_of_rfc3339("2026-11-21T23:30:00-02:00").as_deref(),
-            Some("2026-11-22")
-        );
-        assert_eq!(
-            date_of_rfc3339("2026-03-01T01:00:00+05:30").as_deref(),
-            Some("2026-02-28")
-        );
-        assert_eq!(
-            date_of_rfc3339("2024-03-01T01:00:00+05:30").as_deref(),
-            Some("2024-02-29")
-        );
-        assert_eq!(
-            date_of_rfc3339("2026-11-21T08:30:00"),
-            Some("2026-11-21".into())
-        );
-        for bad in [
-            "",
-            "2026-11-21",
-            "2026-13-01T00:00:00Z",
-            "2026-11-21T08:30:00+0200",
-            "yesterday",
-        ] {
-            assert_eq!(date_of_rfc3339(bad), None, "{bad}");
-        }
-        let t = UNIX_EPOCH + Duration::from_secs(1_763_713_800);
-        assert_eq!(date_of(t), "2025-11-21");
-        assert_eq!(parse_date("2026-02-28"), Ok("2026-02-28".into()));
-        assert!(parse_date("2026-02-30").is_err());
-        assert!(parse_date("21/11/2026").is_err());
+        assert_eq!(stem("in/orders.csv.gz", "", ".csv"), "in%2Forders");
+        assert_eq!(stem("orders.csv.ZST", "", ".csv"), "orders");
     }
 }

@@ -35,6 +35,27 @@ impl Location {
         Ok(Location::Path(PathBuf::from(text)))
     }
 
+    /// The S3 key or the path, whose name may tell a compression.
+    pub fn key_or_path(&self) -> Option<&str> {
+        match self {
+            Location::Std => None,
+            Location::Path(p) => p.to_str(),
+            Location::S3 { key, .. } => Some(key),
+        }
+    }
+
+    /// Whether two locations name the same file or object (paths resolved
+    /// through the file system, so `./a.csv` is `a.csv`).
+    pub fn same_as(&self, other: &Location) -> bool {
+        match (self, other) {
+            (Location::Path(a), Location::Path(b)) => {
+                crate::adapters::local::resolved(a) == crate::adapters::local::resolved(b)
+            }
+            (Location::Std, Location::Std) => true,
+            (a, b) => a == b,
+        }
+    }
+
     /// Parses an optional argument, absent meaning standard input/output.
     pub fn parse_or_std(text: Option<&str>) -> anyhow::Result<Self> {
         text.map_or(Ok(Location::Std), Location::parse)

@@ -1,73 +1,44 @@
-//! Runs a job over one input: the streaming loop every door shares.
+//! One input through one job into its outputs: the read path
+//! ([`read`]: open, decompress), the checks every job's input passes
+//! before a row is read (UTF-8 text, a delimiter that splits the header),
+//! the streaming loop, and the commit path ([`commit`]: stage every
+//! output, then publish them together). Every door and every job runs
+//! through [`run_to_commit`], so each of these promises is written once.
 
-use crate::io::{Input, Output, CHUNK_BYTES};
+pub mod commit;
+pub mod decode;
+pub mod location;
+pub mod read;
+mod summary;
+
 use anyhow::Context;
-use sluice_engine::{
-    Counts, Dialect, Engine, Filter, FilterOptions, InspectOptions, Job, ReportOptions,
-};
-use std::fmt;
+use commit::{Commit, Output};
+use location::Location;
+use read::Input;
+use sluice_engine::{check_text, wrong_delimiter, Counts, Engine, Job};
 use std::time::Instant;
-
-/// A job with its options, ready to run on any input.
-#[derive(Clone, Debug)]
-pub struct JobSpec {
-    pub dialect: Dialect,
-    pub kind: JobKind,
-}
-
-/// The jobs and their options.
-#[derive(Clone, Debug)]
-pub enum JobKind {
-    Filter(FilterOptions),
-    /// Writes a JSON document per input (see inspect.rs), not rows.
-    Inspect(InspectOptions),
-    /// Partitioned reports, written by [`crate::analytics::run`].
-    Report(ReportOptions),
-    Load(LoadSpec),
-}
-
-/// The load job's options: the table and how rows become items.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoadSpec {
-    /// The DynamoDB table written to.
-    pub table: String,
-    /// The partition key column: the table's partition key attribute.
-    pub key: String,
-    /// The sort key column, for a table with a sort key.
-    pub sort_key: Option<String>,
-    /// Every non-key value a string.
-    pub strings: bool,
-    /// Replace whole items (BatchWriteItem) instead of merging (UpdateItem).
-    pub replace: bool,
-}
-
-impl JobSpec {
-    /// The job's name, for logs and metadata.
-    pub fn name(&self) -> &'static str {
-        match self.kind {
-            JobKind::Filter(_) => "filter",
-            JobKind::Inspect(_) => "inspect",
-            JobKind::Report(_) => "report",
-            JobKind::Load(_) => "load",
-        }
-    }
-}
+pub use summary::{count_entries, Summary};
 
 /// Where a job's results go while its input streams: taken from the
-/// engine after every chunk, committed once the whole input is read, or
+/// engine after every chunk, staged once the whole input is read, or
 /// aborted. Each job with rows to stream has one (an output stream, the
-/// partitioned reports, a DynamoDB table), and [`run_to_commit`] drives
-/// them all.
-pub(crate) trait Sink<J: Job> {
-    /// What a committed sink hands back besides the run's report.
+/// partitioned reports, a DynamoDB table).
+pub trait Sink<J: Job> {
+    /// What a staged sink hands back besides the run's summary.
     type Done;
 
     /// Takes what the engine produced so far; returns the bytes written.
     async fn take(&mut self, engine: &mut Engine<J>, scratch: &mut Vec<u8>) -> anyhow::Result<u64>;
 
-    /// Makes the results visible; the input was read whole. May add to
-    /// the report's bytes out.
-    async fn commit(self, engine: &Engine<J>, report: &mut Report) -> anyhow::Result<Self::Done>;
+    /// Stages the results into `commit` (the input was read whole). May
+    /// add to the summary's bytes out. On failure, discards what it has
+    /// not staged.
+    async fn stage(
+        self,
+        engine: &Engine<J>,
+        summary: &mut Summary,
+        commit: &mut Commit,
+    ) -> anyhow::Result<Self::Done>;
 
     /// Discards the results.
     async fn abort(self);
@@ -83,9 +54,14 @@ impl<J: Job> Sink<J> for Output {
         Ok(scratch.len() as u64)
     }
 
-    async fn commit(mut self, _engine: &Engine<J>, report: &mut Report) -> anyhow::Result<()> {
-        self.add_final_metadata(count_entries(&report.counts));
-        Output::commit(self).await
+    async fn stage(
+        mut self,
+        _: &Engine<J>,
+        summary: &mut Summary,
+        commit: &mut Commit,
+    ) -> anyhow::Result<()> {
+        self.add_final_metadata(count_entries(&summary.counts));
+        commit.stage(self).await
     }
 
     async fn abort(self) {
@@ -93,125 +69,32 @@ impl<J: Job> Sink<J> for Output {
     }
 }
 
-/// Runs `engine` over `input` and commits its results: the sink first,
-/// then the rejects — written when there are any (or always, with
-/// `keep_empty_rejects`), otherwise removed, so no stale rejects of an
-/// earlier run remain. On any failure both are discarded, so a run leaves
-/// all of its results or none. Returns the report (its seconds include
-/// the commit), what the sink committed, and the rejects kept for
-/// display, if any.
-pub(crate) async fn run_to_commit<J: Job, S: Sink<J>>(
-    engine: Engine<J>,
-    input: &mut Input,
-    mut sink: S,
-    mut rejects: Rejects,
-    keep_empty_rejects: bool,
-) -> anyhow::Result<(Report, S::Done, Vec<u8>)> {
-    let started = Instant::now();
-    let (mut report, engine) = match stream(engine, input, &mut sink, &mut rejects).await {
-        Ok(done) => done,
-        Err(e) => {
-            sink.abort().await;
-            rejects.abort().await;
-            return Err(e);
-        }
-    };
-    let done = match sink.commit(&engine, &mut report).await {
-        Ok(done) => done,
-        Err(e) => {
-            rejects.abort().await;
-            return Err(e);
-        }
-    };
-    let sample = rejects.finish(&report.counts, keep_empty_rejects).await?;
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok((report, done, sample))
-}
-
-/// The filter job over `input` into `output`: [`run_to_commit`] with the
-/// filter's engine.
-pub async fn filter_to_commit(
-    dialect: &Dialect,
-    options: &FilterOptions,
-    input: &mut Input,
-    output: Output,
-    rejects: Rejects,
-    keep_empty_rejects: bool,
-) -> anyhow::Result<(Report, Vec<u8>)> {
-    let engine = Engine::new(dialect.clone(), Filter::new(options.clone()));
-    let (report, (), sample) =
-        run_to_commit(engine, input, output, rejects, keep_empty_rejects).await?;
-    Ok((report, sample))
-}
-
-/// The row counts as result metadata or tags: `sluice-rows`,
-/// `sluice-selected`, `sluice-dropped`, `sluice-rejected`.
-pub fn count_entries(c: &Counts) -> [(&'static str, String); 4] {
-    [
-        ("sluice-rows", c.rows.to_string()),
-        ("sluice-selected", c.selected.to_string()),
-        ("sluice-dropped", c.dropped.to_string()),
-        ("sluice-rejected", c.rejected.to_string()),
-    ]
-}
-
-/// What a run did, for the summary line and the logs.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Report {
-    pub counts: Counts,
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    pub seconds: f64,
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.counts;
-        let mb_s = self.bytes_in as f64 / 1e6 / self.seconds.max(1e-9);
-        write!(
-            f,
-            "{} rows read, {} selected, {} dropped, {} rejected; {} bytes in, {} bytes out, {:.3} s ({mb_s:.0} MB/s)",
-            c.rows, c.selected, c.dropped, c.rejected, self.bytes_in, self.bytes_out, self.seconds
-        )
-    }
-}
-
 /// Where rejected rows go: an output, or a few kept for the summary.
 pub enum Rejects {
-    To(Output),
+    /// Written, and removed when a run has none (unless `keep_empty`: a
+    /// file asked for by name is written even empty).
+    To {
+        output: Box<Output>,
+        keep_empty: bool,
+    },
     Sample(Vec<u8>),
 }
 
-/// How many bytes of rejects are kept for the summary without a rejects
-/// output.
+/// How many bytes of rejects are kept for the summary without an output.
 const SAMPLE_BYTES: usize = 4096;
 
 impl Rejects {
-    /// Commits the rejects output, with the counts as metadata, when there
-    /// were rejected rows (or always, with `keep_empty`); otherwise removes
-    /// it, and whatever an earlier run left under its name. Returns the
-    /// sample when the rejects were only sampled.
-    async fn finish(self, counts: &Counts, keep_empty: bool) -> anyhow::Result<Vec<u8>> {
-        match self {
-            Rejects::To(mut out) if counts.rejected > 0 || keep_empty => {
-                out.add_final_metadata(count_entries(counts));
-                out.commit().await.map(|()| Vec::new())
-            }
-            Rejects::To(out) => out.remove().await.map(|()| Vec::new()),
-            Rejects::Sample(sample) => Ok(sample),
+    /// A rejects output that is removed when a run has none.
+    pub fn to(output: Output) -> Self {
+        Rejects::To {
+            output: Box::new(output),
+            keep_empty: false,
         }
     }
 
-    /// Discards the rejects output.
-    pub(crate) async fn abort(self) {
-        if let Rejects::To(out) = self {
-            out.abort().await;
-        }
-    }
-
-    pub(crate) async fn take(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+    async fn take(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
         match self {
-            Rejects::To(out) => out.write(bytes).await,
+            Rejects::To { output, .. } => output.write(bytes).await,
             Rejects::Sample(sample) => {
                 let room = SAMPLE_BYTES.saturating_sub(sample.len());
                 sample.extend_from_slice(&bytes[..bytes.len().min(room)]);
@@ -219,6 +102,101 @@ impl Rejects {
             }
         }
     }
+
+    /// Stages the rejects with the counts as metadata, or their removal;
+    /// returns the sample when they were only sampled.
+    async fn stage(self, counts: &Counts, commit: &mut Commit) -> anyhow::Result<Vec<u8>> {
+        match self {
+            Rejects::To {
+                mut output,
+                keep_empty,
+            } if counts.rejected > 0 || keep_empty => {
+                output.add_final_metadata(count_entries(counts));
+                commit.stage(*output).await.map(|()| Vec::new())
+            }
+            Rejects::To { output, .. } => {
+                commit.stage_removal(*output).await;
+                Ok(Vec::new())
+            }
+            Rejects::Sample(sample) => Ok(sample),
+        }
+    }
+
+    async fn abort(self) {
+        if let Rejects::To { output, .. } = self {
+            output.abort().await;
+        }
+    }
+}
+
+/// Refuses a run whose outputs would overwrite its input or each other,
+/// before anything is read or written.
+pub fn check_distinct(input: &Location, outputs: &[&Location]) -> anyhow::Result<()> {
+    for (i, out) in outputs.iter().enumerate() {
+        anyhow::ensure!(
+            matches!(input, Location::Std) || !out.same_as(input),
+            "{out}: an output would overwrite the input; name another file"
+        );
+        if let Some(other) = outputs[..i].iter().find(|o| o.same_as(out)) {
+            anyhow::bail!("{out}: named for two outputs ({other} too); give each its own");
+        }
+    }
+    Ok(())
+}
+
+/// Runs `engine` over `input` and commits its results: the sink's and the
+/// rejects are staged, then published together; on any failure before
+/// that, all are discarded. Returns the summary (its seconds include the
+/// commit), what the sink staged, and the rejects sample, if any.
+pub async fn run_to_commit<J: Job, S: Sink<J>>(
+    engine: Engine<J>,
+    input: &mut Input,
+    mut sink: S,
+    mut rejects: Rejects,
+) -> anyhow::Result<(Summary, S::Done, Vec<u8>)> {
+    let started = Instant::now();
+    let (mut summary, engine) = match checked_stream(engine, input, &mut sink, &mut rejects).await {
+        Ok(done) => done,
+        Err(e) => {
+            sink.abort().await;
+            rejects.abort().await;
+            return Err(e);
+        }
+    };
+    let mut commit = Commit::default();
+    let staged = match sink.stage(&engine, &mut summary, &mut commit).await {
+        Ok(done) => rejects
+            .stage(&summary.counts, &mut commit)
+            .await
+            .map(|sample| (done, sample)),
+        Err(e) => {
+            rejects.abort().await;
+            Err(e)
+        }
+    };
+    let (done, sample) = match staged {
+        Ok(staged) => staged,
+        Err(e) => {
+            commit.abort().await;
+            return Err(e);
+        }
+    };
+    commit.publish().await?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok((summary, done, sample))
+}
+
+/// [`stream`] after [`check_start`].
+async fn checked_stream<J: Job, S: Sink<J>>(
+    engine: Engine<J>,
+    input: &mut Input,
+    sink: &mut S,
+    rejects: &mut Rejects,
+) -> anyhow::Result<(Summary, Engine<J>)> {
+    let delimiter = engine.dialect().delimiter;
+    let name = input.name().to_string();
+    check_start(input.head().await?, delimiter, &name)?;
+    stream(engine, input, sink, rejects).await
 }
 
 /// Streams `input` through `engine` into `sink` and `rejects`. Nothing is
@@ -228,31 +206,51 @@ async fn stream<J: Job, S: Sink<J>>(
     input: &mut Input,
     sink: &mut S,
     rejects: &mut Rejects,
-) -> anyhow::Result<(Report, Engine<J>)> {
+) -> anyhow::Result<(Summary, Engine<J>)> {
     let started = Instant::now();
-    let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+    let mut chunk = Vec::with_capacity(read::CHUNK_BYTES);
     let mut scratch = Vec::new();
     let mut bytes_out = 0u64;
-    let name = input.name();
     loop {
         input.read_chunk(&mut chunk).await?;
         if chunk.is_empty() {
             break;
         }
-        engine.feed(&chunk).with_context(|| name.clone())?;
+        engine
+            .feed(&chunk)
+            .with_context(|| input.name().to_string())?;
         bytes_out += sink.take(&mut engine, &mut scratch).await?;
         take_rejects(&mut engine, rejects, &mut scratch).await?;
     }
-    let counts = engine.finish().with_context(|| name.clone())?;
+    let counts = engine.finish().with_context(|| input.name().to_string())?;
     bytes_out += sink.take(&mut engine, &mut scratch).await?;
     take_rejects(&mut engine, rejects, &mut scratch).await?;
-    let report = Report {
+    let summary = Summary {
         counts,
         bytes_in: engine.bytes(),
         bytes_out,
         seconds: started.elapsed().as_secs_f64(),
     };
-    Ok((report, engine))
+    Ok((summary, engine))
+}
+
+/// The checks on the start of every input a job reads: UTF-8 text, and a
+/// delimiter that splits the header when another one would.
+pub fn check_start(start: &[u8], delimiter: u8, name: &str) -> anyhow::Result<()> {
+    check_text(start).with_context(|| name.to_string())?;
+    if let Some(better) = wrong_delimiter(start, delimiter) {
+        let shown = if better == b'\t' {
+            "tab".to_string()
+        } else {
+            format!("'{}'", better as char)
+        };
+        anyhow::bail!(
+            "{name}: the header holds no {:?} but every row splits on {shown}: \
+             pass --delimiter {shown} (or --delimiter auto, SLUICE_DELIMITER)",
+            delimiter as char
+        );
+    }
+    Ok(())
 }
 
 async fn take_rejects<J: Job>(

@@ -19,28 +19,37 @@
 //! fails, and since every write is an idempotent upsert, running the file
 //! again is safe.
 
-mod retry;
 mod window;
 mod write;
 
-use crate::events::ObjectEvent;
-use crate::io::{Input, Output};
-use crate::process::{Outcome, Processor};
-use crate::run::{run_to_commit, JobKind, JobSpec, LoadSpec, Rejects, Report};
-use crate::s3;
+use super::{filter, Clients, Done, Plan};
+use crate::adapters::{dynamodb, s3};
+use crate::pipeline::read::Input;
+use crate::pipeline::{run_to_commit, Summary};
 use anyhow::{anyhow, Context};
-use aws_sdk_dynamodb::config::retry::RetryConfig;
-use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::types::{KeyType as SchemaKey, ScalarAttributeType};
 use aws_sdk_dynamodb::Client;
 use serde_json::json;
 use sluice_engine::{Dialect, Engine, KeyType, Load, LoadOptions};
 use std::fmt;
-use std::time::Duration;
 use write::Writer;
 
-/// How long one request may take before it is retried.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// The load job's options: the table and how rows become items.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadSpec {
+    /// The DynamoDB table written to.
+    pub table: String,
+    /// The partition key column: the table's partition key attribute.
+    pub key: String,
+    /// The sort key column, for a table with a sort key.
+    pub sort_key: Option<String>,
+    /// Every non-key value a string.
+    pub strings: bool,
+    /// Replace whole items (BatchWriteItem) instead of merging (UpdateItem).
+    pub replace: bool,
+    /// Type and check the rows, send nothing.
+    pub dry_run: bool,
+}
 
 /// A table ready to be loaded: its client, its key schema, the job options.
 #[derive(Clone, Debug)]
@@ -56,7 +65,7 @@ pub struct Table {
 impl Table {
     /// Describes the table and checks that its keys are the spec's columns.
     pub async fn connect(config: &aws_config::SdkConfig, spec: &LoadSpec) -> anyhow::Result<Self> {
-        let client = client(config);
+        let client = dynamodb::client(config);
         let described = client
             .describe_table()
             .table_name(&spec.table)
@@ -92,14 +101,12 @@ impl Table {
         }
     }
 
-    /// The table for the job of `spec`, when it is the load job.
-    pub async fn for_job(
-        spec: &JobSpec,
-        config: &aws_config::SdkConfig,
-    ) -> anyhow::Result<Option<Self>> {
-        match &spec.kind {
-            JobKind::Load(load) => Ok(Some(Table::connect(config, load).await?)),
-            _ => Ok(None),
+    /// The table of `spec`: described, or taken on trust for a dry run.
+    pub async fn open(config: &aws_config::SdkConfig, spec: &LoadSpec) -> anyhow::Result<Self> {
+        if spec.dry_run {
+            Ok(Table::dry_run(spec))
+        } else {
+            Table::connect(config, spec).await
         }
     }
 
@@ -107,43 +114,6 @@ impl Table {
     pub fn url(&self) -> String {
         format!("dynamodb://{}", self.name)
     }
-
-    /// Loads `input` into the table, streaming rejected rows to `rejects`:
-    /// [`run_to_commit`] with the load job and the table as its sink.
-    pub async fn load_to_commit(
-        &self,
-        dialect: &Dialect,
-        input: &mut Input,
-        rejects: Rejects,
-        keep_empty_rejects: bool,
-    ) -> anyhow::Result<(LoadReport, Vec<u8>)> {
-        let engine = Engine::new(dialect.clone(), Load::new(self.options.clone()));
-        let writer = Writer::new(self, input.name());
-        let (report, totals, sample) =
-            run_to_commit(engine, input, writer, rejects, keep_empty_rejects).await?;
-        let report = LoadReport {
-            report,
-            written: totals.written,
-            retried: totals.retried,
-            merged: totals.merged,
-            dry_run: self.client.is_none(),
-        };
-        Ok((report, sample))
-    }
-}
-
-/// The DynamoDB client: no retries of its own (this module retries and
-/// counts them), and a bound on each attempt.
-fn client(config: &aws_config::SdkConfig) -> Client {
-    let config = aws_sdk_dynamodb::config::Builder::from(config)
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .build(),
-        )
-        .build();
-    Client::from_conf(config)
 }
 
 /// The table's key attributes with their types: partition, then sort.
@@ -223,7 +193,7 @@ impl LoadSpec {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct LoadReport {
     /// Rows read, loaded (`selected`) and rejected; bytes; seconds.
-    pub report: Report,
+    pub report: Summary,
     /// Items written: loaded rows less the duplicates merged into others.
     pub written: u64,
     /// Retries of throttled or failed requests, and unprocessed items sent again.
@@ -259,39 +229,40 @@ impl fmt::Display for LoadReport {
     }
 }
 
-/// The load job on one S3 object (the Lambda and worker doors): items to
-/// the table, rejected rows to `rejects_key` in the destination bucket —
-/// removed when a rerun has none.
-pub async fn load_object(
-    processor: &Processor,
-    ev: &ObjectEvent,
-    rejects_key: String,
-) -> anyhow::Result<Outcome> {
-    let table = processor
+/// The load job: `input`'s rows into the table, rejected rows to the
+/// plan's rejects.
+pub async fn run(
+    dialect: Dialect,
+    clients: &Clients,
+    input: &mut Input,
+    plan: &Plan,
+) -> anyhow::Result<Done> {
+    let table = clients
         .table
         .as_ref()
         .context("the load job runs without a table")?;
-    let reader = s3::Reader::open(&processor.client, &ev.bucket, &ev.key).await?;
-    let metadata = processor.metadata(ev, &reader);
-    let dest = &processor.route.dest_bucket;
-    let rejects = Rejects::To(Output::S3(s3::Writer::new(
-        &processor.client,
-        dest,
-        &rejects_key,
-        metadata,
-    )));
-    let mut input = Input::S3(reader);
-    let (report, _) = table
-        .load_to_commit(&processor.spec.dialect, &mut input, rejects, false)
-        .await?;
+    let rejects = filter::rejects(plan, clients, input)?;
+    let engine = Engine::new(dialect, Load::new(table.options.clone()));
+    let writer = Writer::new(table, input.name().to_string());
+    let (summary, totals, sample) = run_to_commit(engine, input, writer, rejects).await?;
+    let report = LoadReport {
+        report: summary,
+        written: totals.written,
+        retried: totals.retried,
+        merged: totals.merged,
+        dry_run: table.client.is_none(),
+    };
     let mut extra = report.log_fields(table);
-    if report.report.counts.rejected > 0 {
-        let obj = extra.as_object_mut().expect("log fields are an object");
-        obj.insert("rejects".into(), s3::url(dest, &rejects_key).into());
+    if let (Some(at), true) = (&plan.rejects, summary.counts.rejected > 0) {
+        extra["rejects"] = at.to_string().into();
     }
-    Ok(Outcome::Done {
+    Ok(Done {
+        summary,
+        input: input.facts.clone(),
         output: table.url(),
-        report: report.report,
+        line: report.to_string(),
         extra,
+        sample,
+        ..Done::default()
     })
 }

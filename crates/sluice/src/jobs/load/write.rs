@@ -1,11 +1,12 @@
 //! The requests: `UpdateItem` per row (merge) or `BatchWriteItem` of 25
 //! (replace), a bounded number in flight, each retried on its own.
 
-use super::retry::{retryable, with_retries, Backoff, BACKOFF};
 use super::window::{key_identity, Row, Window};
 use super::Table;
-use crate::run::{Report, Sink};
-use crate::s3;
+use crate::adapters::dynamodb::{retryable, with_retries, Backoff, BACKOFF};
+use crate::adapters::s3;
+use crate::pipeline::commit::Commit;
+use crate::pipeline::{Sink, Summary};
 use anyhow::{anyhow, Context};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
@@ -168,7 +169,8 @@ impl<'t> Writer<'t> {
 }
 
 /// The table as the load job's sink: items are written as they come,
-/// and the commit waits for the last write.
+/// and staging waits for the last write (a table is written as the rows
+/// come: its items cannot wait for the commit).
 impl Sink<Load> for Writer<'_> {
     type Done = Totals;
 
@@ -178,7 +180,12 @@ impl Sink<Load> for Writer<'_> {
         Ok(0)
     }
 
-    async fn commit(self, _: &Engine<Load>, _: &mut Report) -> anyhow::Result<Totals> {
+    async fn stage(
+        self,
+        _: &Engine<Load>,
+        _: &mut Summary,
+        _: &mut Commit,
+    ) -> anyhow::Result<Totals> {
         let source = self.source.clone();
         self.finish().await.with_context(|| source)
     }
@@ -402,7 +409,7 @@ pub(super) fn put_request(names: &Names, row: Row) -> anyhow::Result<WriteReques
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::window::tests::{n, rows};
+    use crate::jobs::load::window::tests::{n, rows};
     use sluice_engine::LoadOptions;
 
     #[test]

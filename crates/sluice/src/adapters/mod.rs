@@ -1,0 +1,6 @@
+//! The edges: local files, S3 and DynamoDB. Adapters know nothing of
+//! doors or jobs; they move bytes and requests, and describe AWS errors.
+
+pub mod dynamodb;
+pub mod local;
+pub mod s3;
