@@ -7,8 +7,10 @@
 #   python-hcl2              HCL parser for schema_check.py. Installed with --target into
 #                            a directory of its own: checkov depends on bc-python-hcl2,
 #                            a fork that owns the same `hcl2` import name.
-#   cdktf-cdktf-provider-aws the AWS provider schema (5.99.1 in 19.65.1), read from its
-#                            jsii assembly; --no-deps, as only that data file is used.
+#   cdktf-cdktf-provider-aws the AWS provider schemas, 5.99.1 in 19.65.1 and 6.25.0 in 21.22.1
+#                            (the newest 21.x, the last release: cdktf's prebuilt providers
+#                            ended in December 2025). Only the wheels are kept, in
+#                            $venv/wheels: schema_check.py reads the jsii assembly inside.
 set -euo pipefail
 
 usage() {
@@ -22,12 +24,14 @@ esac
 
 CHECKOV_VERSION=3.3.30
 HCL2_VERSION=8.1.4
-CDKTF_AWS_VERSION=19.65.1
+CDKTF_AWS5_VERSION=19.65.1
+CDKTF_AWS6_VERSION=21.22.1
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"
 venv="${SLUICE_INFRA_VENV:-$HOME/.cache/sluice-venv-infra}"
 tf_dir=infra/terraform
+wheel() { echo "$venv/wheels/cdktf_cdktf_provider_aws-$1-py3-none-any.whl"; }
 
 passed=0
 failed=0
@@ -38,7 +42,8 @@ fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 
 setup_venv() {
   local stamp="$venv/.sluice-infra-pins"
-  local pins="checkov==$CHECKOV_VERSION python-hcl2==$HCL2_VERSION cdktf-cdktf-provider-aws==$CDKTF_AWS_VERSION"
+  local pins="checkov==$CHECKOV_VERSION python-hcl2==$HCL2_VERSION"
+  pins+=" cdktf-cdktf-provider-aws==$CDKTF_AWS5_VERSION cdktf-cdktf-provider-aws==$CDKTF_AWS6_VERSION"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$pins" ]]; then
     return
   fi
@@ -47,15 +52,21 @@ setup_venv() {
   "$venv/bin/pip" install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION"
   rm -rf "$venv/python-hcl2"
   "$venv/bin/pip" install -q --disable-pip-version-check --target "$venv/python-hcl2" "python-hcl2==$HCL2_VERSION"
-  # A 54 MB wheel: keep it so that a rebuilt venv needs no second download.
+  # 54 and 59 MB wheels: kept, so that a rebuilt venv downloads neither again.
   mkdir -p "$venv/wheels"
-  "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$venv/wheels" "cdktf-cdktf-provider-aws==$CDKTF_AWS_VERSION"
-  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --no-index --find-links "$venv/wheels" "cdktf-cdktf-provider-aws==$CDKTF_AWS_VERSION"
+  local v
+  for v in "$CDKTF_AWS5_VERSION" "$CDKTF_AWS6_VERSION"; do
+    [[ -f "$(wheel "$v")" ]] ||
+      "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$venv/wheels" "cdktf-cdktf-provider-aws==$v"
+  done
   echo "$pins" >"$stamp"
 }
 
 setup_venv
 hcl_python() { PYTHONPATH="$venv/python-hcl2" "$venv/bin/python" "$@"; }
+# The provider schemas that schema_check.py and its tests check against.
+SLUICE_AWS_SCHEMAS="$(wheel "$CDKTF_AWS5_VERSION"):$(wheel "$CDKTF_AWS6_VERSION")"
+export SLUICE_AWS_SCHEMAS
 
 # Terraform reads no CLI configuration (and warns about none).
 tf_config="$(mktemp)"
@@ -65,8 +76,10 @@ export TF_CLI_CONFIG_FILE="$tf_config" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 
 # --- 1. Formatting ------------------------------------------------------------------------
 
+tf_version="$(terraform version)"
+tf_version="${tf_version%%$'\n'*}"
 if terraform fmt -check -recursive -diff "$tf_dir"; then
-  pass "terraform fmt -check -recursive $tf_dir"
+  pass "terraform fmt -check -recursive $tf_dir ($tf_version)"
 else
   fail "terraform fmt -check -recursive $tf_dir (run: terraform fmt -recursive $tf_dir)"
 fi
@@ -100,7 +113,8 @@ PY
   fi
 done
 
-# --- 3. Schema: every aws_* argument and block exists, required ones are present ----------
+# --- 3. Schema, under AWS provider 5.x and 6.x: every aws_* argument, block and attribute
+# read exists, required ones are present, none is deprecated in 6.x -----------------------
 
 tests_out="$(hcl_python infra/tests/test_schema_check.py)" || true
 echo "$tests_out" | grep -v '^schema tests:' || true

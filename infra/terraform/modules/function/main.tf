@@ -1,13 +1,8 @@
 data "aws_partition" "current" {}
 
-data "aws_region" "current" {}
-
-data "aws_caller_identity" "current" {}
-
 locals {
   partition      = data.aws_partition.current.partition
   log_group_name = "/aws/lambda/${var.name}"
-  log_group_arn  = "arn:${local.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
 
   # Object ARNs the function may touch. The prefix is part of the ARN, so an
   # empty prefix means the whole bucket and "in/" means keys under in/ only.
@@ -148,10 +143,11 @@ data "aws_iam_policy_document" "this" {
     resources = [local.rejects_objects]
   }
 
+  # The log group's arn ends without ":*" (the provider strips it); its streams need it.
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${local.log_group_arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }
 
   statement {
