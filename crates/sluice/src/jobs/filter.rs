@@ -20,7 +20,13 @@ pub async fn run(
         .clone()
         .unwrap_or(crate::pipeline::location::Location::Std);
     let output = Output::create(&at, clients.s3.as_ref(), output_options(plan, &at, input))?;
-    let rejects = rejects(plan, clients, input)?;
+    let rejects = match rejects(plan, clients, input) {
+        Ok(rejects) => rejects,
+        Err(e) => {
+            output.abort().await;
+            return Err(e);
+        }
+    };
     let engine = Engine::new(dialect, Filter::new(options.clone()));
     let (summary, (), sample) = run_to_commit(engine, input, output, rejects).await?;
     Ok(Done {
