@@ -3,11 +3,13 @@
 //! how the Lambda function and the worker are configured; `--help` lists
 //! them.
 
+mod options;
+
 use crate::doors::route::Route;
-use crate::jobs::{load::LoadSpec, JobKind, JobSpec};
-use crate::pipeline::decode::Compression;
+use crate::jobs::{JobKind, JobSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sluice_engine::{Dialect, FilterOptions, InspectOptions, ReportOptions, Role};
+pub use options::{CompressArgs, CsvArgs, FilterOpts, LoadOpts, ReportOpts};
+use sluice_engine::{Dialect, InspectOptions};
 use std::path::PathBuf;
 
 /// Event-driven CSV processing for object storage.
@@ -35,134 +37,6 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Serve AWS Lambda invocations (what `bootstrap` runs when started without arguments).
     Lambda(LambdaArgs),
-}
-
-/// How the input CSV is laid out.
-#[derive(Debug, Args)]
-pub struct CsvArgs {
-    /// The first row is data, not a header.
-    #[arg(long, env = "SLUICE_NO_HEADER")]
-    pub no_header: bool,
-    /// Field delimiter: one character, `tab`, or `auto` (sniffed from the input's start).
-    #[arg(long, env = "SLUICE_DELIMITER", default_value = ",", value_parser = parse_delimiter)]
-    pub delimiter: Delimiter,
-    /// Longest row accepted, in bytes (guards memory against a quote never closed).
-    #[arg(long, env = "SLUICE_MAX_RECORD_BYTES", default_value_t = 16 << 20)]
-    pub max_record_bytes: usize,
-}
-
-/// A delimiter as given: one byte, or sniffed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Delimiter {
-    Byte(u8),
-    Auto,
-}
-
-impl CsvArgs {
-    /// The job spec for a job of `kind` over input laid out as these say.
-    pub fn spec(&self, kind: JobKind) -> JobSpec {
-        let (delimiter, auto) = match self.delimiter {
-            Delimiter::Byte(b) => (b, false),
-            Delimiter::Auto => (b',', true),
-        };
-        JobSpec {
-            dialect: Dialect {
-                delimiter,
-                has_header: !self.no_header,
-                max_record_bytes: self.max_record_bytes,
-            },
-            auto_delimiter: auto,
-            kind,
-        }
-    }
-}
-
-/// Parses a delimiter argument.
-pub fn parse_delimiter(s: &str) -> Result<Delimiter, String> {
-    let byte = match s {
-        "auto" => return Ok(Delimiter::Auto),
-        "tab" | "\\t" | "\t" => b'\t',
-        _ if s.len() == 1 => s.as_bytes()[0],
-        _ => {
-            return Err(format!(
-                "{s:?} is not a single-byte delimiter (use e.g. , ; | tab)"
-            ))
-        }
-    };
-    if matches!(byte, b'"' | b'\n' | b'\r') {
-        return Err(format!("{s:?} cannot be a delimiter"));
-    }
-    Ok(Delimiter::Byte(byte))
-}
-
-/// How results are compressed.
-#[derive(Debug, Args)]
-pub struct CompressArgs {
-    /// Compress results: none, gzip, zstd or bzip2. By default a result named after its
-    /// input (watch, events) is compressed as the input is, and a named one as its
-    /// extension says (`.gz`, `.zst`, `.bz2`).
-    #[arg(long, env = "SLUICE_COMPRESS", value_parser = parse_compress, value_name = "KIND")]
-    pub compress: Option<Compress>,
-}
-
-/// A `--compress` choice: a compression, or none.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Compress(pub Option<Compression>);
-
-fn parse_compress(s: &str) -> Result<Compress, String> {
-    Compression::parse(s).map(Compress)
-}
-
-impl CompressArgs {
-    /// The plan's choice: `None` when not given.
-    pub fn choice(&self) -> Option<Option<Compression>> {
-        self.compress.map(|c| c.0)
-    }
-}
-
-/// Options of the filter job.
-#[derive(Debug, Args)]
-pub struct FilterOpts {
-    /// A row is kept when a numeric value is strictly greater than this.
-    #[arg(
-        long,
-        env = "SLUICE_THRESHOLD",
-        default_value = "4.7",
-        allow_hyphen_values = true
-    )]
-    pub threshold: String,
-    /// Only consider these columns: header names or 1-based indices, comma-separated.
-    #[arg(long, env = "SLUICE_COLUMNS", value_delimiter = ',')]
-    pub columns: Vec<String>,
-    /// Every numeric value considered must exceed the threshold (at least one must exist).
-    #[arg(long, env = "SLUICE_ALL")]
-    pub all: bool,
-    /// Judge rows with a different field count than the header instead of rejecting them.
-    #[arg(long, env = "SLUICE_FLEXIBLE")]
-    pub flexible: bool,
-}
-
-impl FilterOpts {
-    /// The job's options; a bad threshold or column list is an error.
-    pub fn options(&self, csv: &CsvArgs) -> anyhow::Result<FilterOptions> {
-        let columns: Vec<String> = self
-            .columns
-            .iter()
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-        if csv.no_header {
-            if let Some(name) = columns.iter().find(|c| c.parse::<usize>().is_err()) {
-                anyhow::bail!("--columns {name:?}: without a header, columns are 1-based indices");
-            }
-        }
-        Ok(FilterOptions {
-            threshold: self.threshold.parse()?,
-            columns,
-            all: self.all,
-            flexible: self.flexible,
-        })
-    }
 }
 
 #[derive(Debug, Args)]
@@ -224,60 +98,6 @@ impl InspectArgs {
     }
 }
 
-/// Options of the load job.
-#[derive(Debug, Args)]
-pub struct LoadOpts {
-    /// The DynamoDB table the rows are written to (required by the load job).
-    #[arg(long, env = "SLUICE_TABLE")]
-    pub table: Option<String>,
-    /// The partition key column; it must be the table's partition key attribute.
-    #[arg(long, env = "SLUICE_KEY", default_value = "customer_id")]
-    pub key: String,
-    /// The sort key column, when the table has a sort key.
-    #[arg(long, env = "SLUICE_SORT_KEY")]
-    pub sort_key: Option<String>,
-    /// Keep every non-key value a string (S): no number or boolean inference.
-    #[arg(long, env = "SLUICE_STRINGS")]
-    pub strings: bool,
-    /// Replace whole items (BatchWriteItem, 25 per request) instead of merging the file's columns into them (UpdateItem).
-    #[arg(long, env = "SLUICE_REPLACE")]
-    pub replace: bool,
-}
-
-impl LoadOpts {
-    /// The job's options; the table is required and the input needs a header.
-    pub fn spec(&self, csv: &CsvArgs, dry_run: bool) -> anyhow::Result<LoadSpec> {
-        let table = self.table.as_deref().map(str::trim).unwrap_or_default();
-        anyhow::ensure!(
-            !table.is_empty(),
-            "the load job needs a table: --table NAME or SLUICE_TABLE"
-        );
-        anyhow::ensure!(
-            !csv.no_header,
-            "the load job needs a header row: it names the attributes and the key column"
-        );
-        let key = self.key.trim();
-        anyhow::ensure!(!key.is_empty(), "--key / SLUICE_KEY is empty");
-        let sort_key = self
-            .sort_key
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        anyhow::ensure!(
-            sort_key != Some(key),
-            "--sort-key names the partition key column {key:?}"
-        );
-        Ok(LoadSpec {
-            table: table.to_string(),
-            key: key.to_string(),
-            sort_key: sort_key.map(str::to_string),
-            strings: self.strings,
-            replace: self.replace,
-            dry_run,
-        })
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct LoadArgs {
     /// Input: a path, `-` for stdin (the default), or s3://bucket/key.
@@ -301,50 +121,6 @@ impl LoadArgs {
     pub fn job_spec(&self) -> anyhow::Result<JobSpec> {
         let spec = self.load.spec(&self.csv, self.dry_run)?;
         Ok(self.csv.spec(JobKind::Load(spec)))
-    }
-}
-
-/// Options of the report job.
-#[derive(Debug, Args)]
-pub struct ReportOpts {
-    /// A column other than the default for a role: ROLE=NAME, comma-separated. Roles (defaults):
-    /// region (Region), category (Category), sub_category (Sub Category), ship_mode (Ship Mode),
-    /// cost_price (cost price), list_price (List Price), quantity (Quantity), discount_percent
-    /// (Discount Percent). Names match ignoring case, surrounding spaces, and `_`/`-` vs space.
-    #[arg(
-        long = "column",
-        env = "SLUICE_REPORT_COLUMNS",
-        value_delimiter = ',',
-        value_name = "ROLE=NAME"
-    )]
-    pub report_columns: Vec<String>,
-    /// Ship-mode values meaning "no ship mode", comma-separated (matched ignoring case and
-    /// surrounding spaces; an empty value always means none).
-    #[arg(
-        long,
-        env = "SLUICE_MISSING_VALUES",
-        value_delimiter = ',',
-        default_value = "Not Available"
-    )]
-    pub missing: Vec<String>,
-}
-
-impl ReportOpts {
-    /// The job's options; an unknown role is an error.
-    pub fn options(&self) -> anyhow::Result<ReportOptions> {
-        let mut options = ReportOptions::default();
-        for spec in self.report_columns.iter().filter(|c| !c.trim().is_empty()) {
-            let (role, name) = spec
-                .split_once('=')
-                .ok_or_else(|| anyhow::anyhow!("--column {spec:?}: expected ROLE=NAME"))?;
-            let role = Role::from_key(role.trim()).ok_or_else(|| {
-                let roles: Vec<_> = Role::ALL.iter().map(|r| r.key()).collect();
-                anyhow::anyhow!("--column {spec:?}: roles are {}", roles.join(", "))
-            })?;
-            options.columns[role as usize] = name.trim().to_string();
-        }
-        options.missing = self.missing.clone();
-        Ok(options)
     }
 }
 
