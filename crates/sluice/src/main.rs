@@ -25,6 +25,7 @@ use adapters::s3;
 use clap::Parser;
 use cli::{Cli, Command, JobArgs, RouteArgs};
 use doors::object::Processor;
+use doors::route::Route;
 use jobs::{load::Table, Clients, JobKind, JobSpec};
 use std::process::ExitCode;
 
@@ -122,7 +123,7 @@ async fn processor(
     route: &RouteArgs,
     job: &JobArgs,
 ) -> anyhow::Result<(Processor, aws_config::SdkConfig)> {
-    let (route, spec) = (route.route(job.job)?, job.spec()?);
+    let (route, spec) = (Route::from_args(route, job.job)?, job.spec()?);
     let config = s3::aws_config().await;
     let table = match &spec.kind {
         JobKind::Load(load) => Some(Table::open(&config, load).await?),

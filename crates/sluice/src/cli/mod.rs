@@ -5,7 +5,6 @@
 
 mod options;
 
-use crate::doors::route::Route;
 use crate::jobs::{JobKind, JobSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use options::{CompressArgs, CsvArgs, FilterOpts, LoadOpts, ReportOpts};
@@ -218,38 +217,6 @@ pub struct RouteArgs {
     /// Prefix of the rejected-rows objects (default: the destination prefix followed by `_rejects/`).
     #[arg(long, env = "SLUICE_REJECTS_PREFIX")]
     pub rejects_prefix: Option<String>,
-}
-
-impl RouteArgs {
-    /// The routing rules; a destination that would trigger itself is refused.
-    /// Only the inspect job runs without a destination (`dest_bucket` empty).
-    pub fn route(&self, job: JobName) -> anyhow::Result<Route> {
-        let dest_bucket = match (&self.dest_bucket, job) {
-            (Some(bucket), _) => bucket.clone(),
-            (None, JobName::Inspect) => String::new(),
-            (None, other) => anyhow::bail!(
-                "the destination bucket is required for the {} job: set --dest-bucket or SLUICE_DEST_BUCKET",
-                other
-                    .to_possible_value()
-                    .map(|v| v.get_name().to_string())
-                    .unwrap_or_default()
-            ),
-        };
-        let route = Route {
-            dest_bucket,
-            dest_prefix: self.dest_prefix.clone(),
-            source_prefix: self.source_prefix.clone(),
-            suffix: self.suffix.clone(),
-            rejects_prefix: self
-                .rejects_prefix
-                .clone()
-                .unwrap_or_else(|| format!("{}_rejects/", self.dest_prefix)),
-        };
-        if self.dest_bucket.is_some() {
-            route.check(self.source_bucket.as_deref())?;
-        }
-        Ok(route)
-    }
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,9 @@
 //! under the destination prefix are skipped at run time.
 
 use super::events::ObjectEvent;
+use crate::cli::{JobName, RouteArgs};
 use crate::pipeline::decode::Compression;
+use clap::ValueEnum;
 
 /// The routing rules of a deployment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,6 +99,38 @@ impl Route {
             output_key: format!("{}{}", self.dest_prefix, ev.key),
             rejects_key: format!("{}{}", self.rejects_prefix, ev.key),
         }
+    }
+}
+
+impl Route {
+    /// The routing rules; a destination that would trigger itself is refused.
+    /// Only the inspect job runs without a destination (`dest_bucket` empty).
+    pub fn from_args(args: &RouteArgs, job: JobName) -> anyhow::Result<Self> {
+        let dest_bucket = match (&args.dest_bucket, job) {
+            (Some(bucket), _) => bucket.clone(),
+            (None, JobName::Inspect) => String::new(),
+            (None, other) => anyhow::bail!(
+                "the destination bucket is required for the {} job: set --dest-bucket or SLUICE_DEST_BUCKET",
+                other
+                    .to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            ),
+        };
+        let route = Route {
+            dest_bucket,
+            dest_prefix: args.dest_prefix.clone(),
+            source_prefix: args.source_prefix.clone(),
+            suffix: args.suffix.clone(),
+            rejects_prefix: args
+                .rejects_prefix
+                .clone()
+                .unwrap_or_else(|| format!("{}_rejects/", args.dest_prefix)),
+        };
+        if args.dest_bucket.is_some() {
+            route.check(args.source_bucket.as_deref())?;
+        }
+        Ok(route)
     }
 }
 

@@ -2,9 +2,10 @@
 //! in, to one output; the rejected rows to another, or sampled.
 
 use super::{Clients, Done, Plan};
-use crate::pipeline::commit::{Output, OutputOptions};
+use crate::pipeline::commit::Output;
+use crate::pipeline::location::Location;
 use crate::pipeline::read::Input;
-use crate::pipeline::{run_to_commit, Rejects};
+use crate::pipeline::run_to_commit;
 use sluice_engine::{Dialect, Engine, Filter, FilterOptions};
 
 /// The filter over `input` into the plan's result and rejects.
@@ -15,12 +16,9 @@ pub async fn run(
     input: &mut Input,
     plan: &Plan,
 ) -> anyhow::Result<Done> {
-    let at = plan
-        .result
-        .clone()
-        .unwrap_or(crate::pipeline::location::Location::Std);
-    let output = Output::create(&at, clients.s3.as_ref(), output_options(plan, &at, input))?;
-    let rejects = match rejects(plan, clients, input) {
+    let at = plan.result.clone().unwrap_or(Location::Std);
+    let output = Output::create(&at, clients.s3.as_ref(), plan.output_options(&at, input))?;
+    let rejects = match plan.rejects_for(clients, input) {
         Ok(rejects) => rejects,
         Err(e) => {
             output.abort().await;
@@ -36,31 +34,5 @@ pub async fn run(
         line: summary.to_string(),
         sample,
         ..Done::default()
-    })
-}
-
-/// The options of an output at `at`: the plan's metadata, compressed as
-/// the plan says for this input.
-pub fn output_options(
-    plan: &Plan,
-    at: &crate::pipeline::location::Location,
-    input: &Input,
-) -> OutputOptions {
-    OutputOptions {
-        metadata: plan.metadata.clone(),
-        compression: plan.compression(at, &input.facts),
-        json: false,
-    }
-}
-
-/// The rejects the plan asks for: an output, or a sample.
-pub fn rejects(plan: &Plan, clients: &Clients, input: &Input) -> anyhow::Result<Rejects> {
-    let Some(at) = &plan.rejects else {
-        return Ok(Rejects::Sample(Vec::new()));
-    };
-    let output = Output::create(at, clients.s3.as_ref(), output_options(plan, at, input))?;
-    Ok(Rejects::To {
-        output: Box::new(output),
-        keep_empty: plan.keep_empty_rejects,
     })
 }

@@ -8,10 +8,11 @@ pub mod inspect;
 pub mod load;
 pub mod report;
 
+use crate::pipeline::commit::{Output, OutputOptions};
 use crate::pipeline::decode::Compression;
 use crate::pipeline::location::Location;
 use crate::pipeline::read::{Facts, Input};
-use crate::pipeline::{check_distinct, Summary};
+use crate::pipeline::{check_distinct, Rejects, Summary};
 use serde_json::Value;
 use sluice_engine::{Dialect, FilterOptions, InspectOptions, ReportOptions};
 use std::collections::HashMap;
@@ -125,6 +126,28 @@ impl Plan {
             }
         }
         plan
+    }
+
+    /// The options of an output at `at`: the plan's metadata, compressed
+    /// as the plan says for this input.
+    pub fn output_options(&self, at: &Location, input: &Input) -> OutputOptions {
+        OutputOptions {
+            metadata: self.metadata.clone(),
+            compression: self.compression(at, &input.facts),
+            json: false,
+        }
+    }
+
+    /// The rejects the plan asks for: an output, or a sample.
+    pub fn rejects_for(&self, clients: &Clients, input: &Input) -> anyhow::Result<Rejects> {
+        let Some(at) = &self.rejects else {
+            return Ok(Rejects::Sample(Vec::new()));
+        };
+        let output = Output::create(at, clients.s3.as_ref(), self.output_options(at, input))?;
+        Ok(Rejects::To {
+            output: Box::new(output),
+            keep_empty: self.keep_empty_rejects,
+        })
     }
 
     fn outputs(&self) -> Vec<&Location> {

@@ -22,7 +22,7 @@
 mod window;
 mod write;
 
-use super::{filter, Clients, Done, Plan};
+use super::{Clients, Done, Plan};
 use crate::adapters::{dynamodb, s3};
 use crate::pipeline::read::Input;
 use crate::pipeline::{run_to_commit, Summary};
@@ -241,7 +241,7 @@ pub async fn run(
         .table
         .as_ref()
         .context("the load job runs without a table")?;
-    let rejects = filter::rejects(plan, clients, input)?;
+    let rejects = plan.rejects_for(clients, input)?;
     let engine = Engine::new(dialect, Load::new(table.options.clone()));
     let writer = Writer::new(table, input.name().to_string());
     let (summary, totals, sample) = run_to_commit(engine, input, writer, rejects).await?;
