@@ -111,7 +111,9 @@ impl Reader {
                 buf.extend_from_slice(&bytes);
                 Ok(true)
             }
-            Some(Err(e)) => Err(anyhow!("{}: read failed: {e}", self.name)),
+            Some(Err(e)) => {
+                Err(anyhow::Error::new(e).context(format!("{}: read failed", self.name)))
+            }
             None => Ok(false),
         }
     }

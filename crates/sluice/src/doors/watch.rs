@@ -12,6 +12,7 @@ use crate::cli::WatchArgs;
 use crate::jobs::{self, report, Clients, Done, JobKind, JobSpec, Plan};
 use crate::log;
 use crate::pipeline::location::Location;
+use anyhow::Context;
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -64,12 +65,11 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec, clients: &Clients) -> anyhow:
 /// The watched folder and the output folder, both resolved; refuses one
 /// inside the other's place.
 fn folders(args: &WatchArgs) -> anyhow::Result<(PathBuf, PathBuf)> {
-    let dir = absolute(&args.dir).map_err(|e| {
-        anyhow::anyhow!("{e}: the folder to watch (sluice watch DIR -o OUTPUT_DIR) must exist")
-    })?;
+    let dir = absolute(&args.dir)
+        .context("the folder to watch (sluice watch DIR -o OUTPUT_DIR) must exist")?;
     anyhow::ensure!(dir.is_dir(), "{}: not a folder", args.dir.display());
     std::fs::create_dir_all(&args.output)
-        .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", args.output.display()))?;
+        .with_context(|| format!("{}: cannot create", args.output.display()))?;
     let out = absolute(&args.output)?;
     anyhow::ensure!(
         out != dir,
@@ -198,5 +198,5 @@ fn skipped(path: &Path, e: &std::io::Error) -> anyhow::Result<()> {
 }
 
 fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::canonicalize(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    std::fs::canonicalize(p).with_context(|| p.display().to_string())
 }
