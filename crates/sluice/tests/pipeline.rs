@@ -52,6 +52,12 @@ fn run(args: &[&str]) -> Output {
     out
 }
 
+/// Runs `sluice ARGS` against moto.
+fn cloud(args: &[&str]) -> Output {
+    let mut cmd = sluice();
+    with_aws(&mut cmd).args(args).output().unwrap()
+}
+
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -167,22 +173,13 @@ async fn s3_objects_and_lambda_events_are_decoded_the_same_way() {
     let stack = stack(30).await;
     let sensor = std::fs::read(SENSOR).unwrap();
     let filtered = run(&["filter", SENSOR]).stdout;
-    let mut records = Vec::new();
+    let mut keys = Vec::new();
     for (ext, tool) in FORMS {
         let key = format!("in/s.csv{ext}");
         put(&stack.src, &key, &pack(tool, &sensor)).await;
-        let mut cmd = sluice();
-        let url = format!("s3://{}/{key}", stack.src);
-        let out = with_aws(&mut cmd)
-            .args(["filter", &url, "-q"])
-            .output()
-            .unwrap();
+        let out = cloud(&["filter", &format!("s3://{}/{key}", stack.src), "-q"]);
         assert_eq!(out.stdout, filtered, "s3 {ext}: {}", text(&out.stderr));
-        records.push(
-            json!({"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-            "eventTime": "2026-11-30T10:00:00.000Z",
-            "s3": {"bucket": {"name": stack.src}, "object": {"key": key}}}),
-        );
+        keys.push(key);
     }
     // No name says it: the object's Content-Encoding does.
     let gz = pack("gzip", &sensor);
@@ -195,11 +192,8 @@ async fn s3_objects_and_lambda_events_are_decoded_the_same_way() {
         .send()
         .await
         .unwrap();
-    records.push(
-        json!({"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-        "s3": {"bucket": {"name": stack.src}, "object": {"key": "in/encoded.csv"}}}),
-    );
-    let (child, api) = bootstrap(&stack, vec![json!({ "Records": records })], &[]);
+    keys.push("in/encoded.csv".to_string());
+    let (child, api) = bootstrap(&stack, vec![s3_event(&stack.src, &keys)], &[]);
     let answer = api.answer(Duration::from_secs(60));
     let log = stop(child);
     assert_eq!(answer.kind, "response", "{log}");
@@ -410,11 +404,7 @@ async fn an_s3_output_that_cannot_be_written_publishes_no_other() {
         format!("s3://{dst}/out.csv"),
         format!("s3://{}/r.csv", unique("missing")),
     );
-    let mut cmd = sluice();
-    let run = with_aws(&mut cmd)
-        .args(["filter", path(&input), "-o", &out, "--rejects", &rejects])
-        .output()
-        .unwrap();
+    let run = cloud(&["filter", path(&input), "-o", &out, "--rejects", &rejects]);
     assert!(!run.status.success());
     assert!(
         text(&run.stderr).contains("NoSuchBucket"),
@@ -454,5 +444,154 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
         !text(&out.stderr).contains("error"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+/// A direct S3 event for `keys` in `bucket`.
+fn s3_event(bucket: &str, keys: &[String]) -> Value {
+    let records: Vec<Value> = keys
+        .iter()
+        .map(|key| {
+            json!({"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                "eventTime": "2026-11-30T10:00:00.000Z",
+                "s3": {"bucket": {"name": bucket}, "object": {"key": key}}})
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+/// The objects under `prefix` in `bucket`, bodies by key.
+async fn objects(bucket: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    let mut all = Vec::new();
+    for key in crate::aws_lambda::keys(bucket).await {
+        if key.starts_with(prefix) {
+            all.push((key.clone(), get(bucket, &key).await.body));
+        }
+    }
+    all
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn report_and_inspect_read_every_compression_from_s3_urls_and_lambda_events() {
+    let stack = stack(30).await;
+    let orders = std::fs::read(ORDERS).unwrap();
+    let dir = TempDir::new("matrix-cloud");
+    let plain = dir.path().join("plain");
+    run(&[
+        "report",
+        ORDERS,
+        "-o",
+        path(&plain),
+        "--ingest-date",
+        "2026-11-30",
+        "-q",
+    ]);
+    let expected: Vec<String> = reports(&plain).into_iter().map(|(_, body)| body).collect();
+    let mut keys = Vec::new();
+    for (ext, tool) in FORMS {
+        let key = format!("in/o{}.csv{ext}", tool.len());
+        put(&stack.src, &key, &pack(tool, &orders)).await;
+        let (url, to) = (
+            format!("s3://{}/{key}", stack.src),
+            dir.path().join(format!("r{ext}")),
+        );
+        let out = cloud(&[
+            "report",
+            &url,
+            "-o",
+            path(&to),
+            "--ingest-date",
+            "2026-11-30",
+            "-q",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let bodies: Vec<String> = reports(&to).into_iter().map(|(_, b)| b).collect();
+        assert_eq!(bodies, expected, "report s3 {ext}");
+        let doc: Value = serde_json::from_slice(&cloud(&["inspect", &url]).stdout).unwrap();
+        assert_eq!(doc["csv"]["rows"], 9, "inspect s3 {ext}");
+        keys.push(key);
+    }
+    for job in ["report", "inspect"] {
+        let (child, api) = bootstrap(
+            &stack,
+            vec![s3_event(&stack.src, &keys)],
+            &[("SLUICE_JOB", job)],
+        );
+        let answer = api.answer(Duration::from_secs(60));
+        let log = stop(child);
+        assert_eq!(answer.kind, "response", "{job}: {log}");
+    }
+    for (ext, tool) in FORMS {
+        let stem = format!("in%2Fo{}", tool.len());
+        for report in [
+            "profit_by_region",
+            "top_ship_mode_by_category",
+            "orders_by_category",
+        ] {
+            let key = format!("filtered/{report}/ingest_date=2026-11-30/{stem}.csv");
+            let body = text(&get(&stack.dst, &key).await.body);
+            assert!(
+                expected.contains(&body),
+                "lambda report {ext} {report}: {body}"
+            );
+        }
+        let doc = get(
+            &stack.dst,
+            &format!("filtered/in/o{}.csv{ext}.json", tool.len()),
+        )
+        .await;
+        let doc: Value = serde_json::from_slice(&doc.body).unwrap();
+        assert_eq!(doc["csv"]["rows"], 9, "lambda inspect {ext}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn utf16_and_binary_fail_from_s3_urls_lambda_events_and_the_watcher_alike() {
+    let stack = stack(30).await;
+    let dir = TempDir::new("not-text-cloud");
+    let (inbox, outbox) = (dir.path().join("in"), dir.path().join("out"));
+    std::fs::create_dir_all(&inbox).unwrap();
+    let mut keys = Vec::new();
+    for (n, (what, bytes)) in not_text().into_iter().enumerate() {
+        let key = format!("in/bad{n}.csv");
+        put(&stack.src, &key, &bytes).await;
+        std::fs::write(inbox.join(format!("bad{n}.csv")), &bytes).unwrap();
+        let (url, out) = (
+            format!("s3://{}/{key}", stack.src),
+            format!("s3://{}/cli/{n}.csv", stack.dst),
+        );
+        let run = cloud(&["filter", &url, "-o", &out]);
+        assert!(!run.status.success(), "{what}");
+        assert!(
+            text(&run.stderr).contains("not a UTF-8 CSV"),
+            "{what}: {}",
+            text(&run.stderr)
+        );
+        keys.push(key);
+    }
+    let (child, api) = bootstrap(&stack, vec![s3_event(&stack.src, &keys)], &[]);
+    let answer = api.answer(Duration::from_secs(60));
+    let log = stop(child);
+    assert_eq!(answer.kind, "error", "{log}");
+    assert_eq!(log.matches("not a UTF-8 CSV").count(), 3, "{log}");
+    assert!(
+        objects(&stack.dst, "").await.is_empty(),
+        "something was committed"
+    );
+    let watch = sluice()
+        .args(["watch", path(&inbox), "-o", path(&outbox), "--once"])
+        .output()
+        .unwrap();
+    assert!(!watch.status.success());
+    assert_eq!(
+        text(&watch.stderr).matches("not a UTF-8 CSV").count(),
+        3,
+        "{}",
+        text(&watch.stderr)
+    );
+    assert!(
+        files_under(&outbox).is_empty(),
+        "{:?}",
+        files_under(&outbox)
     );
 }

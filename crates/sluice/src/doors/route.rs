@@ -39,10 +39,9 @@ pub enum Decision {
 /// extension (`a.csv.gz` has the suffix `.csv`).
 pub fn has_suffix(key: &str, suffix: &str) -> bool {
     key.ends_with(suffix)
-        || [Compression::Gzip, Compression::Zstd, Compression::Bzip2]
-            .iter()
-            .filter_map(|c| key.strip_suffix(c.extension()))
-            .any(|base| base.ends_with(suffix))
+        || Compression::from_name(key)
+            .and_then(|c| key.get(..key.len() - c.extension().len()))
+            .is_some_and(|base| base.ends_with(suffix))
 }
 
 /// True when one prefix contains the other (the empty prefix contains all).
@@ -195,22 +194,20 @@ mod tests {
         let mut removed = created("b", "in/x.csv");
         removed.name = "ObjectRemoved:Delete".into();
         assert!(matches!(r.decide(&removed), Decision::Skip(_)));
-        assert!(matches!(
-            r.decide(&created("b", "in/x.csv")),
-            Decision::Process { .. }
-        ));
-        assert!(matches!(
-            r.decide(&created("b", "in/x.csv.gz")),
-            Decision::Process { .. }
-        ));
-        assert!(matches!(
-            r.decide(&created("b", "in/x.csv.zst")),
-            Decision::Process { .. }
-        ));
-        assert!(matches!(
-            r.decide(&created("b", "in/x.gz")),
-            Decision::Skip(_)
-        ));
+        for (key, process) in [
+            ("in/x.csv", true),
+            ("in/x.csv.gz", true),
+            ("in/x.csv.zst", true),
+            ("in/x.csv.BZ2", true),
+            ("in/x.gz", false),
+        ] {
+            let decision = r.decide(&created("b", key));
+            assert_eq!(
+                matches!(decision, Decision::Process { .. }),
+                process,
+                "{key}"
+            );
+        }
         // Its own output, when source and destination share a bucket.
         let same = route("b", "out/", "");
         assert!(matches!(
