@@ -9,6 +9,8 @@ mod aws_worker;
 mod cli_filter;
 mod cli_inspect;
 mod cli_report;
+mod fault_proxy;
+mod faults;
 mod pipeline;
 mod runtime_api;
 mod util;

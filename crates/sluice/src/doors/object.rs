@@ -183,6 +183,7 @@ impl Processor {
             )),
             stem: report::stem(&ev.key, &self.route.source_prefix, &self.route.suffix),
             ingest_date: ev.time.as_deref().and_then(date_of_rfc3339),
+            source_version: ev.version.clone(),
             metadata: self.source_metadata(ev),
             compress: self.compress,
             follow_input: true,

@@ -35,7 +35,7 @@ pub async fn run(
     plan: &Plan,
 ) -> anyhow::Result<Done> {
     let started = Instant::now();
-    let object = object_facts(clients, at).await?;
+    let object = object_facts(clients, at, input.facts.version.as_deref()).await?;
     let inspection = read(input, options).await?;
     let csv = csv_facts(&inspection, input.facts.compression);
     let document = json!({"object": object, "csv": csv});
@@ -53,7 +53,7 @@ pub async fn run(
 
 /// The document without a scan: the file's or object's facts only.
 pub async fn facts_only(clients: &Clients, at: &Location, plan: &Plan) -> anyhow::Result<Done> {
-    let object = object_facts(clients, at).await?;
+    let object = object_facts(clients, at, plan.source_version.as_deref()).await?;
     publish(json!({"object": object, "csv": null}), clients, plan).await
 }
 
@@ -106,7 +106,12 @@ async fn publish(document: Value, clients: &Clients, plan: &Plan) -> anyhow::Res
 
 /// What is known of the input without reading it: a HEAD for an object,
 /// the metadata of a file.
-async fn object_facts(clients: &Clients, at: &Location) -> anyhow::Result<Value> {
+/// An S3 object's HEAD is pinned to `version`: the one the read took.
+async fn object_facts(
+    clients: &Clients,
+    at: &Location,
+    version: Option<&str>,
+) -> anyhow::Result<Value> {
     match at {
         Location::Std => Ok(json!({"path": "-"})),
         Location::Path(p) => file_facts(p),
@@ -116,7 +121,7 @@ async fn object_facts(clients: &Clients, at: &Location) -> anyhow::Result<Value>
                 .s3
                 .as_ref()
                 .context("an S3 client for S3 locations")?;
-            let head = s3::head(client, bucket, key).await?;
+            let head = s3::head(client, bucket, key, version).await?;
             Ok(s3_facts(bucket, key, &head))
         }
     }

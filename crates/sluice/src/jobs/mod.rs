@@ -88,6 +88,8 @@ pub struct Plan {
     /// The reports' partition date, when the door knows it (an event's
     /// time, `--ingest-date`); otherwise the input's modification date.
     pub ingest_date: Option<String>,
+    /// The version of an S3 input to read (the event's), when known.
+    pub source_version: Option<String>,
     /// User metadata for S3 outputs (where the result came from).
     pub metadata: HashMap<String, String>,
     /// The outputs' compression, when chosen (`--compress`).
@@ -187,7 +189,8 @@ pub async fn run(
     if let JobKind::Inspect { scan: false, .. } = &spec.kind {
         return inspect::facts_only(clients, at, plan).await;
     }
-    let mut input = Input::open(at, clients.s3.as_ref()).await?;
+    let version = plan.source_version.as_deref();
+    let mut input = Input::open(at, clients.s3.as_ref(), version).await?;
     let plan = &plan.with_source(&input.facts);
     let input = &mut input;
     match &spec.kind {

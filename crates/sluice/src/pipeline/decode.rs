@@ -851,7 +851,9 @@ mod tests {
     /// engine's inspector, as a stand-in for a job); returns the bytes out.
     async fn decompress_file(c: Compression, path: &str, scan: bool) -> u64 {
         let at = crate::pipeline::location::Location::Path(path.into());
-        let mut input = crate::pipeline::read::Input::open(&at, None).await.unwrap();
+        let mut input = crate::pipeline::read::Input::open(&at, None, None)
+            .await
+            .unwrap();
         assert_eq!(input.facts.compression, Some(c));
         let mut inspector = sluice_engine::Inspector::new(Default::default());
         let (mut out, mut total) = (Vec::with_capacity(crate::adapters::local::CHUNK_BYTES), 0);

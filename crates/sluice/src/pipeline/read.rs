@@ -72,8 +72,13 @@ pub struct Input {
 
 impl Input {
     /// Opens `at` (stdin for [`Location::Std`]); an S3 location needs a
-    /// client. Reads the first chunk to tell the compression.
-    pub async fn open(at: &Location, client: Option<&aws_sdk_s3::Client>) -> anyhow::Result<Self> {
+    /// client, and is read at `version` when one is given (the event's).
+    /// Reads the first chunk to tell the compression.
+    pub async fn open(
+        at: &Location,
+        client: Option<&aws_sdk_s3::Client>,
+        version: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let (source, mut facts, encoding) = match at {
             Location::Std => (Source::Stdin(std::io::stdin()), stdin_facts(), None),
             Location::Path(p) => {
@@ -83,7 +88,7 @@ impl Input {
             Location::S3 { bucket, key } => {
                 anyhow::ensure!(!key.is_empty(), "{at}: an input needs a key");
                 let client = client.context("an S3 client is built for S3 locations")?;
-                let reader = s3::Reader::open(client, bucket, key).await?;
+                let reader = s3::Reader::open(client, bucket, key, version).await?;
                 let facts = Facts {
                     name: reader.name.clone(),
                     modified: reader.last_modified,

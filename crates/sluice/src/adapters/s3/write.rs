@@ -1,6 +1,4 @@
-//! S3 objects as streaming inputs and all-or-nothing outputs.
-//!
-//! Reads stream the GET body chunk by chunk. Writes buffer one part at a
+//! S3 objects written all or nothing. Writes buffer one part at a
 //! time and go through a multipart upload with up to two parts in flight.
 //! Writing ends in [`Writer::stage`]: every part is uploaded (a small
 //! output's upload is only started then, with its final metadata), but
@@ -11,10 +9,10 @@
 //! Parts start at 8 MiB and double every 1,000 parts, so any object S3
 //! accepts fits under its 10,000-part limit without knowing the size ahead.
 
+use super::{describe, url};
 use anyhow::{anyhow, Context};
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Tag, Tagging};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use aws_sdk_s3::Client;
 use std::collections::{HashMap, VecDeque};
 use tokio::task::JoinHandle;
@@ -23,101 +21,6 @@ use tokio::task::JoinHandle;
 const FIRST_PART_BYTES: usize = 8 << 20;
 /// Parts uploading while the next one fills.
 const PARTS_IN_FLIGHT: usize = 2;
-
-/// Loads the usual AWS configuration chain: environment, profile,
-/// container or instance credentials; region; `AWS_ENDPOINT_URL`.
-pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::load_from_env().await
-}
-
-/// Builds the S3 client. With a custom endpoint, path-style addressing is
-/// used, as local S3-compatible servers expect.
-pub fn client(shared: &aws_config::SdkConfig) -> Client {
-    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some()
-        || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
-    let config = aws_sdk_s3::config::Builder::from(shared)
-        .force_path_style(path_style)
-        .build();
-    Client::from_conf(config)
-}
-
-/// `s3://bucket/key`, for messages.
-pub fn url(bucket: &str, key: &str) -> String {
-    format!("s3://{bucket}/{key}")
-}
-
-/// Describes an SDK error by its service code and message.
-pub fn describe<E: ProvideErrorMetadata + std::fmt::Debug, R>(err: &SdkError<E, R>) -> String {
-    match err {
-        SdkError::ServiceError(e) => {
-            let e = e.err();
-            match (e.code(), e.message()) {
-                (Some(code), Some(msg)) => format!("{code}: {msg}"),
-                (Some(code), None) => code.to_string(),
-                _ => format!("{e:?}"),
-            }
-        }
-        other => format!("{other}"),
-    }
-}
-
-/// An object being read.
-pub struct Reader {
-    body: ByteStream,
-    /// `s3://bucket/key`.
-    pub name: String,
-    pub etag: Option<String>,
-    pub version: Option<String>,
-    pub last_modified: Option<std::time::SystemTime>,
-    /// The object's `Content-Encoding`, when it has one.
-    pub content_encoding: Option<String>,
-}
-
-impl Reader {
-    /// Starts reading the current version of `bucket/key`.
-    pub async fn open(client: &Client, bucket: &str, key: &str) -> anyhow::Result<Self> {
-        let name = url(bucket, key);
-        let resp = client
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| {
-                let what = match e.as_service_error() {
-                    Some(s) if s.is_no_such_key() => {
-                        "no such object (deleted before it was processed?)".to_string()
-                    }
-                    _ => describe(&e),
-                };
-                anyhow!("{name}: cannot read: {what}")
-            })?;
-        Ok(Reader {
-            etag: resp.e_tag().map(|t| t.trim_matches('"').to_string()),
-            version: resp.version_id().map(str::to_string),
-            last_modified: resp
-                .last_modified()
-                .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
-            content_encoding: resp.content_encoding().map(str::to_string),
-            body: resp.body,
-            name,
-        })
-    }
-
-    /// Appends the next piece of the body to `buf`; false at the end.
-    pub async fn read_into(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<bool> {
-        match self.body.next().await {
-            Some(Ok(bytes)) => {
-                buf.extend_from_slice(&bytes);
-                Ok(true)
-            }
-            Some(Err(e)) => {
-                Err(anyhow::Error::new(e).context(format!("{}: read failed", self.name)))
-            }
-            None => Ok(false),
-        }
-    }
-}
 
 /// An object being written; see the module docs.
 pub struct Writer {
@@ -398,62 +301,4 @@ async fn abort_upload(client: &Client, bucket: &str, key: &str, id: String) {
             serde_json::json!({"object": url(bucket, key), "error": describe(&e)}),
         );
     }
-}
-
-/// The object's metadata, from one HEAD request (checksums included when
-/// the object has them).
-pub async fn head(
-    client: &Client,
-    bucket: &str,
-    key: &str,
-) -> anyhow::Result<aws_sdk_s3::operation::head_object::HeadObjectOutput> {
-    client
-        .head_object()
-        .bucket(bucket)
-        .key(key)
-        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
-        .send()
-        .await
-        .map_err(|e| {
-            let what = match e.as_service_error() {
-                Some(s) if s.is_not_found() => "no such object".to_string(),
-                _ => describe(&e),
-            };
-            anyhow!("{}: cannot read its metadata: {what}", url(bucket, key))
-        })
-}
-
-/// Removes an object if it exists (a rejects object left by an earlier run
-/// of a source that now has none).
-pub async fn remove(client: &Client, bucket: &str, key: &str) -> anyhow::Result<()> {
-    client
-        .delete_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| anyhow!("{}: cannot delete: {}", url(bucket, key), describe(&e)))
-}
-
-/// Sets `tags` on an object, replacing its tag set.
-pub async fn tag(
-    client: &Client,
-    bucket: &str,
-    key: &str,
-    tags: &[(&str, String)],
-) -> anyhow::Result<()> {
-    let tag_set = tags
-        .iter()
-        .map(|(k, v)| Tag::builder().key(*k).value(v).build())
-        .collect::<Result<Vec<_>, _>>()?;
-    client
-        .put_object_tagging()
-        .bucket(bucket)
-        .key(key)
-        .tagging(Tagging::builder().set_tag_set(Some(tag_set)).build()?)
-        .send()
-        .await
-        .map_err(|e| anyhow!("{}: cannot tag: {}", url(bucket, key), describe(&e)))?;
-    Ok(())
 }

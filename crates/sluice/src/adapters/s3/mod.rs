@@ -1,0 +1,111 @@
+//! S3: the client, objects read ([`Reader`]) and written ([`Writer`]),
+//! and the single requests (HEAD, DELETE, tagging). Errors name the object
+//! as `s3://bucket/key` with the service's code and message.
+
+mod read;
+mod write;
+
+pub use read::Reader;
+pub use write::{Staged, Writer};
+
+use anyhow::anyhow;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::types::{Tag, Tagging};
+use aws_sdk_s3::Client;
+
+/// Loads the usual AWS configuration chain: environment, profile,
+/// container or instance credentials; region; `AWS_ENDPOINT_URL`.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_from_env().await
+}
+
+/// Builds the S3 client. With a custom endpoint, path-style addressing is
+/// used, as local S3-compatible servers expect.
+pub fn client(shared: &aws_config::SdkConfig) -> Client {
+    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some()
+        || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let config = aws_sdk_s3::config::Builder::from(shared)
+        .force_path_style(path_style)
+        .build();
+    Client::from_conf(config)
+}
+
+/// `s3://bucket/key`, for messages.
+pub fn url(bucket: &str, key: &str) -> String {
+    format!("s3://{bucket}/{key}")
+}
+
+/// Describes an SDK error by its service code and message.
+pub fn describe<E: ProvideErrorMetadata + std::fmt::Debug, R>(err: &SdkError<E, R>) -> String {
+    match err {
+        SdkError::ServiceError(e) => {
+            let e = e.err();
+            match (e.code(), e.message()) {
+                (Some(code), Some(msg)) => format!("{code}: {msg}"),
+                (Some(code), None) => code.to_string(),
+                _ => format!("{e:?}"),
+            }
+        }
+        other => format!("{other}"),
+    }
+}
+
+/// The object's metadata, from one HEAD request (checksums included when
+/// the object has them).
+pub async fn head(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    version: Option<&str>,
+) -> anyhow::Result<aws_sdk_s3::operation::head_object::HeadObjectOutput> {
+    client
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(version.map(str::to_string))
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .map_err(|e| {
+            let what = match e.as_service_error() {
+                Some(s) if s.is_not_found() => "no such object".to_string(),
+                _ => describe(&e),
+            };
+            anyhow!("{}: cannot read its metadata: {what}", url(bucket, key))
+        })
+}
+
+/// Removes an object if it exists (a rejects object left by an earlier run
+/// of a source that now has none).
+pub async fn remove(client: &Client, bucket: &str, key: &str) -> anyhow::Result<()> {
+    client
+        .delete_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| anyhow!("{}: cannot delete: {}", url(bucket, key), describe(&e)))
+}
+
+/// Sets `tags` on an object, replacing its tag set.
+pub async fn tag(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    tags: &[(&str, String)],
+) -> anyhow::Result<()> {
+    let tag_set = tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(*k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()?;
+    client
+        .put_object_tagging()
+        .bucket(bucket)
+        .key(key)
+        .tagging(Tagging::builder().set_tag_set(Some(tag_set)).build()?)
+        .send()
+        .await
+        .map_err(|e| anyhow!("{}: cannot tag: {}", url(bucket, key), describe(&e)))?;
+    Ok(())
+}
