@@ -1,9 +1,16 @@
-# Container image for the function module's package_type = "image".
-# Same build as scripts/package-zip.sh: cargo-lambda, --release --arm64, binary
-# `sluice` installed as the custom runtime's bootstrap.
+# Container image for the function module's package_type = "image" and for the worker
+# module's fleet: one image, one binary. Same build as scripts/package-zip.sh:
+# cargo-lambda, --release --arm64, binary `sluice` installed as the custom runtime's
+# bootstrap.
 #
 #   docker build --platform linux/arm64 -t sluice:latest .
-#   (push to ECR, then set image_uri in the function module)
+#   (push to ECR, then set image_uri in the function and worker modules)
+#
+# Under Lambda the base image's entrypoint runs bootstrap, which serves invocations.
+# Elsewhere the same file takes a command in place of that entrypoint, e.g. the worker
+# (as the worker module's task definition does):
+#
+#   docker run --entrypoint /var/runtime/bootstrap sluice:latest worker --queue URL
 
 FROM rust:1.95-bookworm AS build
 RUN apt-get update \

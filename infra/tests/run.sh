@@ -11,6 +11,7 @@
 #                            (the newest 21.x, the last release: cdktf's prebuilt providers
 #                            ended in December 2025). Only the wheels are kept, in
 #                            $venv/wheels: schema_check.py reads the jsii assembly inside.
+# test_routing.py runs with the tests' venv (scripts/venv.sh test: moto, boto3), moto in-process.
 set -euo pipefail
 
 usage() {
@@ -116,16 +117,22 @@ done
 # --- 3. Schema, under AWS provider 5.x and 6.x: every aws_* argument, block and attribute
 # read exists, required ones are present, none is deprecated in 6.x -----------------------
 
-tests_out="$(hcl_python infra/tests/test_schema_check.py)" || true
-echo "$tests_out" | grep -v '^schema tests:' || true
-t_passed="$(echo "$tests_out" | sed -n 's/^schema tests: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')"
-t_failed="$(echo "$tests_out" | sed -n 's/^schema tests: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')"
-if [[ -z "$t_passed" ]]; then
-  fail "schema checker self-tests did not run"
-else
-  passed=$((passed + t_passed))
-  failed=$((failed + t_failed))
-fi
+# add_tests NAME OUTPUT: shows a Python test file's lines and adds its closing
+# "NAME tests: N passed, M failed" to the counts.
+add_tests() {
+  local name="$1" out="$2" t_passed t_failed
+  echo "$out" | grep -v "^$name tests:" || true
+  t_passed="$(echo "$out" | sed -n "s/^$name tests: \([0-9]*\) passed, \([0-9]*\) failed\$/\1/p")"
+  t_failed="$(echo "$out" | sed -n "s/^$name tests: \([0-9]*\) passed, \([0-9]*\) failed\$/\2/p")"
+  if [[ -z "$t_passed" ]]; then
+    fail "$name tests did not run"
+  else
+    passed=$((passed + t_passed))
+    failed=$((failed + t_failed))
+  fi
+}
+
+add_tests schema "$(hcl_python infra/tests/test_schema_check.py 2>&1)"
 
 if schema_out="$(hcl_python infra/tests/schema_check.py "$tf_dir")"; then
   pass "$schema_out"
@@ -134,7 +141,14 @@ else
   fail "schema check of $tf_dir"
 fi
 
-# --- 4. Plan-time refusal of a destination overlapping the source ------------------------
+# --- 4. Size routing: the trigger's EventBridge patterns, rendered by `terraform console`
+# from the module, route S3 events through moto's EventBridge (in-process) to exactly one
+# of two queues ------------------------------------------------------------------------------
+
+test_bin="$(scripts/venv.sh test)"
+add_tests routing "$(PYTHONPATH="$venv/python-hcl2" "$test_bin/python" infra/tests/test_routing.py 2>&1)"
+
+# --- 5. Plan-time refusal of a destination overlapping the source ------------------------
 # `terraform plan` needs the provider; `terraform console` does not, and it evaluates the
 # input variables' validation blocks. It runs on a copy of the function module's real
 # variables.tf (no provider, no init), and prints the error but exits 0: grep decides.
@@ -190,7 +204,7 @@ expect_job accepted load
 expect_job accepted inspect
 expect_job refused transform
 
-# --- 5. Scripts ---------------------------------------------------------------------------
+# --- 6. Scripts ---------------------------------------------------------------------------
 
 scripts=(scripts/*.sh infra/tests/*.sh)
 if command -v shellcheck >/dev/null 2>&1; then

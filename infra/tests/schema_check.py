@@ -78,11 +78,18 @@ DEPRECATED_IN_6: dict[str, dict[str, str]] = {
     "data.aws_iam_policy_document": {},
     "data.aws_partition": {"id": "use partition"},
     "data.aws_region": {"name": "use region (6.x only), or derive the ARN from a resource"},
+    "resource.aws_appautoscaling_policy": {},
+    "resource.aws_appautoscaling_target": {},
+    "resource.aws_cloudwatch_event_rule": {"is_enabled": "use state"},
+    "resource.aws_cloudwatch_event_target": {},
     "resource.aws_cloudwatch_log_group": {},
     "resource.aws_cloudwatch_metric_alarm": {},
     "resource.aws_dynamodb_table": {},
     "resource.aws_ecr_lifecycle_policy": {},
     "resource.aws_ecr_repository": {},
+    "resource.aws_ecs_cluster": {},
+    "resource.aws_ecs_service": {},
+    "resource.aws_ecs_task_definition": {},  # inference_accelerator is removed in 6.0, not deprecated
     "resource.aws_iam_role": {
         "inline_policy": "use aws_iam_role_policy",
         "managed_policy_arns": "use aws_iam_role_policy_attachment",
@@ -120,12 +127,14 @@ DEPRECATED_IN_6: dict[str, dict[str, str]] = {
     "resource.aws_s3_bucket_server_side_encryption_configuration": {},
     "resource.aws_s3_bucket_versioning": {},
     "resource.aws_s3_object": {},
+    "resource.aws_security_group": {},
     "resource.aws_sns_topic": {},
     "resource.aws_sns_topic_policy": {},
     "resource.aws_sns_topic_subscription": {},
     "resource.aws_sqs_queue": {},
     "resource.aws_sqs_queue_policy": {},
     "resource.aws_sqs_queue_redrive_allow_policy": {},
+    "resource.aws_vpc_endpoint": {},
 }
 
 

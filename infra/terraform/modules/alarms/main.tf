@@ -170,7 +170,18 @@ locals {
     }
   }
 
-  alarms = merge(local.lambda_alarms, local.dead_letter_alarms, local.event_age_alarm)
+  queue_age_alarms = {
+    for label, q in var.queue_age_alarms : "${label}-age" => {
+      description = "Queue ${q.queue_name} is falling behind: its oldest message is older than ${q.threshold_seconds} s (ApproximateAgeOfOldestMessage, messages in flight included)."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateAgeOfOldestMessage"
+      statistic   = "Maximum"
+      dimensions  = { QueueName = q.queue_name }
+      threshold   = q.threshold_seconds
+    }
+  }
+
+  alarms = merge(local.lambda_alarms, local.dead_letter_alarms, local.event_age_alarm, local.queue_age_alarms)
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {

@@ -36,6 +36,20 @@ variable "dead_letter_queues" {
   default     = {}
 }
 
+variable "queue_age_alarms" {
+  description = "Further queues whose oldest message must not grow older than threshold_seconds, keyed by a short label used in the alarm name <name>-<label>-age (for example { worker = { queue_name = module.worker.queue_name, threshold_seconds = 3600 } }). The age counts messages in flight: allow for the longest object."
+  type = map(object({
+    queue_name        = string
+    threshold_seconds = number
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for q in values(var.queue_age_alarms) : q.threshold_seconds >= 60])
+    error_message = "queue_age_alarms thresholds must be at least 60 seconds."
+  }
+}
+
 variable "event_age_threshold_seconds" {
   description = "Alarm when the oldest unprocessed event is older than this."
   type        = number

@@ -12,9 +12,13 @@ locals {
   # none removes the object an earlier version of the source left there.
   rejects_objects = "arn:${local.partition}:s3:::${var.io.destination_bucket}/${var.io.destination_prefix}_rejects/*"
 
-  kms_key_arns = compact(concat([var.kms_key_arn], var.s3_kms_key_arns))
+  # Keys the function's own resources use (environment, failure queue, overflow
+  # queue); the buckets' keys belong to the data policy, which the worker shares.
+  own_kms_key_arns = distinct(compact([var.kms_key_arn, try(var.overflow_queue.kms_key_arn, null)]))
 
-  environment = merge(
+  # The job configuration (SLUICE_*): the same for the function and for a worker
+  # fleet running the same job (output job_environment).
+  job_environment = merge(
     var.environment_extra,
     {
       SLUICE_JOB           = var.job
@@ -43,6 +47,12 @@ locals {
       },
       var.load.sort_key == null ? {} : { SLUICE_SORT_KEY = var.load.sort_key },
     ),
+  )
+
+  # The function alone forwards objects it cannot finish in time to the worker queue.
+  environment = merge(
+    local.job_environment,
+    var.overflow_queue == null ? {} : { SLUICE_OVERFLOW_QUEUE_URL = var.overflow_queue.url },
   )
 
   # Layer mode: the function's own package is this stub (a README only), so
@@ -123,7 +133,9 @@ resource "aws_iam_role" "this" {
   tags                 = var.tags
 }
 
-data "aws_iam_policy_document" "this" {
+# What the job may read and write, and nothing else: the function's policy starts from it,
+# and a worker fleet running the same job attaches it as is (output data_policy_json).
+data "aws_iam_policy_document" "data" {
   statement {
     sid       = "ReadSourceObjects"
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]
@@ -142,6 +154,29 @@ data "aws_iam_policy_document" "this" {
     actions   = ["s3:DeleteObject"]
     resources = [local.rejects_objects]
   }
+
+  dynamic "statement" {
+    for_each = length(var.s3_kms_key_arns) == 0 ? [] : [var.s3_kms_key_arns]
+    content {
+      sid       = "UseBucketKeys"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = statement.value
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.load == null ? [] : [var.load.table_arn]
+    content {
+      sid       = "LoadTable"
+      actions   = ["dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DescribeTable"]
+      resources = [statement.value]
+    }
+  }
+}
+
+# The function's policy: the data policy, plus its logs, traces and queues.
+data "aws_iam_policy_document" "this" {
+  source_policy_documents = [data.aws_iam_policy_document.data.json]
 
   # The log group's arn ends without ":*" (the provider strips it); its streams need it.
   statement {
@@ -164,20 +199,20 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = length(local.kms_key_arns) == 0 ? [] : [local.kms_key_arns]
+    for_each = var.overflow_queue == null ? [] : [var.overflow_queue.arn]
     content {
-      sid       = "UseKeys"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = statement.value
+      sid       = "ForwardOverflow"
+      actions   = ["sqs:SendMessage"]
+      resources = [statement.value]
     }
   }
 
   dynamic "statement" {
-    for_each = var.load == null ? [] : [var.load.table_arn]
+    for_each = length(local.own_kms_key_arns) == 0 ? [] : [local.own_kms_key_arns]
     content {
-      sid       = "LoadTable"
-      actions   = ["dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:DescribeTable"]
-      resources = [statement.value]
+      sid       = "UseOwnKeys"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = statement.value
     }
   }
 }

@@ -42,3 +42,13 @@ output "layer_version_arn" {
   description = "ARN of the layer version carrying bootstrap (package_type = \"layer\"), else null."
   value       = local.is_layer ? aws_lambda_layer_version.this[0].arn : null
 }
+
+output "job_environment" {
+  description = "The job configuration (the SLUICE_* variables from job, io, suffix, log_level, filter, report, load and environment_extra), for a worker fleet that runs the same job (the worker module's environment). Excludes SLUICE_OVERFLOW_QUEUE_URL, which only the function uses."
+  value       = local.job_environment
+}
+
+output "data_policy_json" {
+  description = "The IAM policy holding exactly the job's data permissions (source objects, destination objects and rejects, bucket keys, the load table), for a worker fleet that runs the same job (the worker module's data_policy_json). The function's own policy is this plus its logs, traces and queues."
+  value       = data.aws_iam_policy_document.data.json
+}

@@ -280,8 +280,9 @@ variable "environment_extra" {
       "SLUICE_JOB", "SLUICE_DEST_BUCKET", "SLUICE_DEST_PREFIX", "SLUICE_SOURCE_PREFIX", "SLUICE_SUFFIX",
       "SLUICE_LOG_LEVEL", "SLUICE_THRESHOLD", "SLUICE_COLUMNS", "SLUICE_ALL", "SLUICE_DELIMITER",
       "SLUICE_NO_HEADER", "SLUICE_TABLE", "SLUICE_KEY", "SLUICE_SORT_KEY", "SLUICE_STRINGS", "SLUICE_REPLACE",
+      "SLUICE_OVERFLOW_QUEUE_URL",
     ])) == 0
-    error_message = "environment_extra must not set a SLUICE_* variable that has a typed input (job, io, suffix, log_level, filter, load)."
+    error_message = "environment_extra must not set a SLUICE_* variable that has a typed input (job, io, suffix, log_level, filter, load, overflow_queue)."
   }
 }
 
@@ -304,5 +305,25 @@ variable "report" {
       ["region", "category", "sub_category", "ship_mode", "cost_price", "list_price", "quantity", "discount_percent"], role
     )])
     error_message = "report.columns keys must be roles: region, category, sub_category, ship_mode, cost_price, list_price, quantity, discount_percent."
+  }
+}
+
+variable "overflow_queue" {
+  description = "The worker fleet's queue (the worker module's queue_url, queue_arn and, for a customer managed key, kms_key_arn). When set, the function gets SLUICE_OVERFLOW_QUEUE_URL and may send to that queue only: an object too large to finish before the deadline is forwarded there instead of started. Null: no forwarding."
+  type = object({
+    url         = string
+    arn         = string
+    kms_key_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.overflow_queue == null || can(regex("^https://", var.overflow_queue.url)) && can(regex("^arn:[a-z-]+:sqs:", var.overflow_queue.arn))
+    error_message = "overflow_queue needs the queue's https:// URL and its SQS ARN."
+  }
+
+  validation {
+    condition     = try(var.overflow_queue.kms_key_arn, null) == null || can(regex("^arn:[a-z-]+:kms:", var.overflow_queue.kms_key_arn))
+    error_message = "overflow_queue.kms_key_arn must be a KMS key ARN."
   }
 }

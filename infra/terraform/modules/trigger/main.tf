@@ -3,16 +3,20 @@ data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
-  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
-  queued     = var.mode == "queue" ? 1 : 0
-  direct     = var.mode == "direct" ? 1 : 0
-  events     = ["s3:ObjectCreated:*"]
+  bucket_arn  = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  eventbridge = var.mode == "eventbridge"
+  # How the function receives its events: from S3 (direct, queue) or from the rule
+  # routing the small objects (eventbridge).
+  function_path = local.eventbridge ? var.function_delivery : var.mode
+  queued        = local.function_path == "queue" ? 1 : 0
+  direct        = local.function_path == "direct" ? 1 : 0
+  events        = ["s3:ObjectCreated:*"]
 }
 
 # --- Direct: S3 invokes the function ---------------------------------------------------
 
 resource "aws_lambda_permission" "s3" {
-  count = local.direct
+  count = local.direct == 1 && !local.eventbridge ? 1 : 0
 
   statement_id   = "AllowS3Invoke"
   action         = "lambda:InvokeFunction"
@@ -65,7 +69,7 @@ resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
 
 # Both queues deny plain-HTTP requests; the event queue also admits this bucket's events.
 locals {
-  queues = var.mode == "queue" ? {
+  queues = local.queued == 1 ? {
     events = { arn = aws_sqs_queue.events[0].arn, url = aws_sqs_queue.events[0].id }
     dlq    = { arn = aws_sqs_queue.dlq[0].arn, url = aws_sqs_queue.dlq[0].id }
   } : {}
@@ -75,7 +79,7 @@ data "aws_iam_policy_document" "queue" {
   for_each = local.queues
 
   dynamic "statement" {
-    for_each = each.key == "events" ? [each.value.arn] : []
+    for_each = each.key == "events" && !local.eventbridge ? [each.value.arn] : []
     content {
       sid       = "AllowSourceBucketEvents"
       actions   = ["sqs:SendMessage"]
@@ -96,6 +100,27 @@ data "aws_iam_policy_document" "queue" {
         test     = "StringEquals"
         variable = "aws:SourceAccount"
         values   = [data.aws_caller_identity.current.account_id]
+      }
+    }
+  }
+
+  # eventbridge mode: the rule routing the small objects sends to the event queue.
+  dynamic "statement" {
+    for_each = each.key == "events" && local.eventbridge ? [each.value.arn] : []
+    content {
+      sid       = "AllowRoutedEvents"
+      actions   = ["sqs:SendMessage"]
+      resources = [statement.value]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [aws_cloudwatch_event_rule.route["lambda"].arn]
       }
     }
   }
@@ -185,9 +210,12 @@ resource "aws_lambda_event_source_mapping" "events" {
 
 resource "aws_s3_bucket_notification" "this" {
   bucket = var.bucket_name
+  # eventbridge mode: every event of the bucket goes to the default event bus, where
+  # the rules below filter and route them.
+  eventbridge = local.eventbridge
 
   dynamic "lambda_function" {
-    for_each = range(local.direct)
+    for_each = local.eventbridge ? [] : range(local.direct)
     content {
       lambda_function_arn = var.function_arn
       events              = local.events
@@ -197,7 +225,7 @@ resource "aws_s3_bucket_notification" "this" {
   }
 
   dynamic "queue" {
-    for_each = range(local.queued)
+    for_each = local.eventbridge ? [] : range(local.queued)
     content {
       queue_arn     = aws_sqs_queue.events[0].arn
       events        = local.events
@@ -207,6 +235,129 @@ resource "aws_s3_bucket_notification" "this" {
   }
 
   # S3 sends a test event when the configuration is saved: the target must
-  # already accept it.
-  depends_on = [aws_lambda_permission.s3, aws_sqs_queue_policy.this]
+  # already accept it. In eventbridge mode the routes are in place first.
+  depends_on = [
+    aws_lambda_permission.s3, aws_sqs_queue_policy.this,
+    aws_cloudwatch_event_target.route, aws_lambda_permission.events,
+  ]
+}
+
+# --- EventBridge: two rules route Object Created events by size ---------------------------
+# Patterns in routing.tf. Each target retries for a day, then its failed deliveries go to
+# <name>-routing-dlq, so an event that matched is never dropped silently.
+
+locals {
+  route_targets = local.eventbridge ? {
+    lambda = local.queued == 1 ? aws_sqs_queue.events[0].arn : var.function_arn
+    worker = var.worker_queue_arn
+  } : {}
+}
+
+resource "aws_cloudwatch_event_rule" "route" {
+  for_each = local.route_targets
+
+  name          = "${var.name}-${each.key}"
+  description   = each.key == "lambda" ? "Sluice: objects under ${local.lambda_max_bytes} bytes from ${var.bucket_name} to the function" : "Sluice: objects of ${local.lambda_max_bytes} bytes or more (or of unknown size) from ${var.bucket_name} to the worker fleet"
+  event_pattern = local.event_patterns[each.key]
+  tags          = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.worker_queue_arn != null
+      error_message = "mode \"eventbridge\" needs worker_queue_arn (the worker module's queue_arn)."
+    }
+    precondition {
+      condition     = length(var.name) <= 57
+      error_message = "In eventbridge mode name may have at most 57 characters (rule names <name>-lambda, <name>-worker have at most 64)."
+    }
+    precondition {
+      condition     = local.lambda_max_bytes <= 5000000000
+      error_message = "lambda_max_bytes (${local.lambda_max_bytes}) is above 5,000,000,000, the numeric range EventBridge documents: lower lambda_throughput_bytes_per_second or set lambda_max_bytes."
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_target" "route" {
+  for_each = local.route_targets
+
+  rule      = aws_cloudwatch_event_rule.route[each.key].name
+  target_id = each.key
+  arn       = each.value
+
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = 185
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.routing_dlq[0].arn
+  }
+}
+
+# eventbridge mode, function_delivery = "direct": the rule invokes the function (asynchronously).
+resource "aws_lambda_permission" "events" {
+  count = local.eventbridge && local.direct == 1 ? 1 : 0
+
+  statement_id  = "AllowRoutedEvents"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.route["lambda"].arn
+}
+
+resource "aws_sqs_queue" "routing_dlq" {
+  count = local.eventbridge ? 1 : 0
+
+  name                              = "${var.name}-routing-dlq"
+  message_retention_seconds         = 1209600
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+  tags                              = var.tags
+}
+
+data "aws_iam_policy_document" "routing_dlq" {
+  count = local.eventbridge ? 1 : 0
+
+  statement {
+    sid       = "AllowUndeliveredEvents"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.routing_dlq[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [for r in aws_cloudwatch_event_rule.route : r.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.routing_dlq[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "routing_dlq" {
+  count = local.eventbridge ? 1 : 0
+
+  queue_url = aws_sqs_queue.routing_dlq[0].id
+  policy    = data.aws_iam_policy_document.routing_dlq[0].json
 }

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name for the queues (queue mode): <name>-events and <name>-events-dlq. Usually the function name."
+  description = "Name for the queues (queue mode, and eventbridge mode with function_delivery = \"queue\"): <name>-events and <name>-events-dlq; in eventbridge mode also the rules <name>-lambda and <name>-worker and the queue <name>-routing-dlq. Usually the function name."
   type        = string
 
   validation {
@@ -9,13 +9,57 @@ variable "name" {
 }
 
 variable "mode" {
-  description = "\"direct\": S3 invokes the function asynchronously. \"queue\": S3 sends events to an SQS queue (with a dead-letter queue) that the function polls."
+  description = "\"direct\": S3 invokes the function asynchronously. \"queue\": S3 sends events to an SQS queue (with a dead-letter queue) that the function polls. \"eventbridge\": S3 sends events to EventBridge, where two rules route them by object size: below lambda_max_bytes to the function (as function_delivery says), at or above it (or of unknown size) to worker_queue_arn."
   type        = string
   default     = "direct"
 
   validation {
-    condition     = contains(["direct", "queue"], var.mode)
-    error_message = "mode must be \"direct\" or \"queue\"."
+    condition     = contains(["direct", "queue", "eventbridge"], var.mode)
+    error_message = "mode must be \"direct\", \"queue\" or \"eventbridge\"."
+  }
+}
+
+variable "function_delivery" {
+  description = "eventbridge mode: how the small objects' events reach the function. \"direct\": the rule invokes it asynchronously (retries and failure queue of the function module). \"queue\": the rule sends them to the <name>-events queue, which the function polls, as in queue mode."
+  type        = string
+  default     = "direct"
+
+  validation {
+    condition     = contains(["direct", "queue"], var.function_delivery)
+    error_message = "function_delivery must be \"direct\" or \"queue\"."
+  }
+}
+
+variable "worker_queue_arn" {
+  description = "eventbridge mode: the worker fleet's queue (the worker module's queue_arn), which receives the large objects' events. The worker module must admit this module's worker_rule_arn (its allowed_event_rule_arns)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.worker_queue_arn == null || can(regex("^arn:[a-z-]+:sqs:", var.worker_queue_arn))
+    error_message = "worker_queue_arn must be an SQS queue ARN."
+  }
+}
+
+variable "lambda_max_bytes" {
+  description = "eventbridge mode: objects of this size or more go to the worker queue, smaller ones to the function. Null computes it from function_timeout and lambda_throughput_bytes_per_second (see the README). At most 5,000,000,000: EventBridge documents numeric matching up to 5.0e9."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.lambda_max_bytes == null || try(var.lambda_max_bytes >= 1 && var.lambda_max_bytes <= 5000000000 && floor(var.lambda_max_bytes) == var.lambda_max_bytes, false)
+    error_message = "lambda_max_bytes must be null or a whole number of bytes between 1 and 5000000000."
+  }
+}
+
+variable "lambda_throughput_bytes_per_second" {
+  description = "eventbridge mode: the rate, in bytes of object per second, at which the function is trusted to process an object, for the default lambda_max_bytes. The default 5,000,000 (5 MB/s) is conservative for a 512 MB function (see the README); raise it with the function's memory."
+  type        = number
+  default     = 5000000
+
+  validation {
+    condition     = var.lambda_throughput_bytes_per_second >= 100000
+    error_message = "lambda_throughput_bytes_per_second must be at least 100000."
   }
 }
 
@@ -52,7 +96,7 @@ variable "function_role_name" {
 }
 
 variable "function_timeout" {
-  description = "Function timeout in seconds; the queue's visibility timeout is 6 times this plus the batching window, as AWS recommends."
+  description = "Function timeout in seconds; the queue's visibility timeout is 6 times this plus the batching window, as AWS recommends. In eventbridge mode it also sets the default lambda_max_bytes."
   type        = number
   default     = 900
 
@@ -107,7 +151,7 @@ variable "max_receive_count" {
 }
 
 variable "kms_key_arn" {
-  description = "Queue mode: customer managed key for both queues. Its key policy must let s3.amazonaws.com use it (kms:GenerateDataKey, kms:Decrypt). Null uses SSE-SQS."
+  description = "Queue mode: customer managed key for both queues (and, in eventbridge mode, the routing DLQ). Its key policy must let s3.amazonaws.com (queue mode) or events.amazonaws.com (eventbridge mode) use it (kms:GenerateDataKey, kms:Decrypt). Null uses SSE-SQS."
   type        = string
   default     = null
 
