@@ -25,6 +25,7 @@ use adapters::s3;
 use clap::Parser;
 use cli::{Cli, Command, JobArgs, RouteArgs};
 use doors::object::Processor;
+use doors::overflow::Overflow;
 use doors::route::Route;
 use jobs::{load::Table, Clients, JobKind, JobSpec};
 use std::process::ExitCode;
@@ -89,7 +90,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             doors::watch::run(&args, &spec, &clients).await
         }
         Command::Worker(args) => {
-            let (processor, config) = processor(&args.route, &args.job).await?;
+            let (processor, config) = processor(&args.route, &args.job, None, 5.0).await?;
             let sqs = aws_sdk_sqs::Client::new(&config);
             let queue = &args.queue;
             doors::worker::run(
@@ -102,7 +103,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Lambda(args) => {
-            let (processor, _) = processor(&args.route, &args.job).await?;
+            let (overflow, rate) = (args.overflow_queue_url.clone(), args.min_mb_per_sec);
+            let (processor, _) = processor(&args.route, &args.job, overflow, rate).await?;
             doors::lambda::serve(processor).await
         }
     }
@@ -122,6 +124,8 @@ async fn local_clients(spec: &JobSpec) -> anyhow::Result<Clients> {
 async fn processor(
     route: &RouteArgs,
     job: &JobArgs,
+    overflow: Option<String>,
+    min_mb_per_sec: f64,
 ) -> anyhow::Result<(Processor, aws_config::SdkConfig)> {
     let (route, spec) = (Route::from_args(route, job.job)?, job.spec()?);
     let config = s3::aws_config().await;
@@ -133,14 +137,17 @@ async fn processor(
         s3: Some(s3::client(&config)),
         table,
     };
-    let compress = job.compress.choice();
-    Ok((
-        Processor {
-            clients,
-            route,
-            spec,
-            compress,
-        },
-        config,
-    ))
+    let overflow = overflow.map(|queue_url| Overflow {
+        sqs: aws_sdk_sqs::Client::new(&config),
+        queue_url,
+    });
+    let processor = Processor {
+        clients,
+        route,
+        spec,
+        compress: job.compress.choice(),
+        overflow,
+        min_mb_per_sec,
+    };
+    Ok((processor, config))
 }

@@ -11,6 +11,7 @@ mod cli_inspect;
 mod cli_report;
 mod fault_proxy;
 mod faults;
+mod overflow;
 mod pipeline;
 mod runtime_api;
 mod util;

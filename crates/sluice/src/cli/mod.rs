@@ -225,6 +225,14 @@ pub struct LambdaArgs {
     pub route: RouteArgs,
     #[command(flatten)]
     pub job: JobArgs,
+    /// The worker fleet's queue: an object the function cannot finish before its deadline is
+    /// sent there instead of started.
+    #[arg(long, env = "SLUICE_OVERFLOW_QUEUE_URL")]
+    pub overflow_queue_url: Option<String>,
+    /// The throughput, in MB/s, assumed when judging whether an object fits the time left
+    /// (until the invocation has measured its own).
+    #[arg(long, env = "SLUICE_MIN_MB_PER_SEC", default_value_t = 5.0)]
+    pub min_mb_per_sec: f64,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,13 @@ pub struct ObjectEvent {
     pub version: Option<String>,
     /// The event's time as sent (RFC 3339), when it has one.
     pub time: Option<String>,
+    /// The object's size in bytes, when the event says it.
+    pub size: Option<u64>,
 }
+
+/// One record of an event: the object it names, or why it cannot be read
+/// (a bad record fails alone; the others are processed).
+pub type Record = Result<ObjectEvent, String>;
 
 impl ObjectEvent {
     /// True for object-creation events, the only ones Sluice acts on.
@@ -31,8 +37,16 @@ impl ObjectEvent {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Message {
     pub id: Option<String>,
-    /// The objects, or why the message could not be read.
-    pub objects: Result<Vec<ObjectEvent>, String>,
+    /// The records, or why the message could not be read at all.
+    pub objects: Result<Vec<Record>, String>,
+}
+
+impl Message {
+    /// The bytes of the objects it names, as far as its events tell.
+    pub fn known_size(&self) -> u64 {
+        let records = self.objects.iter().flatten().flatten();
+        records.filter_map(|o| o.size).sum()
+    }
 }
 
 /// What a Lambda invocation carried.
@@ -84,14 +98,14 @@ pub fn parse_invocation(payload: &Value) -> Result<Batch, String> {
 
 /// Reads the body of a queue message: an S3 notification, an SNS envelope
 /// around one, or an EventBridge event.
-pub fn parse_message_body(body: &str) -> Result<Vec<ObjectEvent>, String> {
+pub fn parse_message_body(body: &str) -> Result<Vec<Record>, String> {
     let value: Value =
         serde_json::from_str(body).map_err(|e| format!("message body is not JSON: {e}"))?;
     parse_event(&value)
 }
 
 /// Reads one event document of any supported shape.
-pub fn parse_event(value: &Value) -> Result<Vec<ObjectEvent>, String> {
+pub fn parse_event(value: &Value) -> Result<Vec<Record>, String> {
     // An SNS envelope (as an SQS body): the S3 event is in `Message`.
     if value.get("Type").and_then(Value::as_str) == Some("Notification") {
         let message = value
@@ -105,7 +119,7 @@ pub fn parse_event(value: &Value) -> Result<Vec<ObjectEvent>, String> {
         return Ok(Vec::new());
     }
     if value.get("detail-type").is_some() {
-        return parse_eventbridge(value).map(|e| e.into_iter().collect());
+        return parse_eventbridge(value).map(|e| e.into_iter().map(Ok).collect());
     }
     let records = value
         .get("Records")
@@ -120,7 +134,7 @@ pub fn parse_event(value: &Value) -> Result<Vec<ObjectEvent>, String> {
                 .ok_or("SNS record without a Message")?;
             objects.extend(parse_message_body(message)?);
         } else {
-            objects.push(parse_s3_record(record)?);
+            objects.push(parse_s3_record(record));
         }
     }
     Ok(objects)
@@ -147,6 +161,7 @@ fn parse_s3_record(record: &Value) -> Result<ObjectEvent, String> {
         etag: text(record, &["s3", "object", "eTag"]),
         version: text(record, &["s3", "object", "versionId"]),
         time: text(record, &["eventTime"]),
+        size: record.pointer("/s3/object/size").and_then(Value::as_u64),
     })
 }
 
@@ -169,7 +184,24 @@ fn parse_eventbridge(value: &Value) -> Result<Option<ObjectEvent>, String> {
         etag: text(value, &["detail", "object", "etag"]),
         version: text(value, &["detail", "object", "version-id"]),
         time: text(value, &["time"]),
+        size: value.pointer("/detail/object/size").and_then(Value::as_u64),
     }))
+}
+
+/// Encodes a key as S3 does in notifications: unreserved bytes as they
+/// are, a space as `+`, every other byte `%XX` ([`decode_key`] reverses it).
+pub fn encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// Decodes a form-URL-encoded key: `+` is a space, `%XX` a byte.
@@ -205,6 +237,12 @@ pub fn decode_key(raw: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The objects of records that must all be readable.
+    fn ok(objects: &Result<Vec<Record>, String>) -> Vec<ObjectEvent> {
+        let records = objects.as_ref().unwrap();
+        records.iter().map(|r| r.clone().unwrap()).collect()
+    }
     use serde_json::json;
 
     fn fixture(name: &str) -> Value {
@@ -233,7 +271,7 @@ mod tests {
     fn s3_notification_with_every_record() {
         let batch = parse_invocation(&fixture("s3-put-two-records.json")).unwrap();
         assert!(!batch.from_sqs);
-        let objects = batch.items[0].objects.as_ref().unwrap();
+        let objects = ok(&batch.items[0].objects);
         assert_eq!(objects.len(), 2);
         assert_eq!(objects[0].bucket, "sluice-in");
         assert_eq!(objects[0].key, "in/my file (1).csv");
@@ -257,12 +295,12 @@ mod tests {
             "ObjectCreated:CompleteMultipartUpload",
         ] {
             let event = json!({"Records": [{"eventName": name, "s3": {"bucket": {"name": "b"}, "object": {"key": "k.csv"}}}]});
-            let objects = parse_event(&event).unwrap();
+            let objects = ok(&parse_event(&event));
             assert_eq!(objects[0].name, "ObjectCreated:CompleteMultipartUpload");
             assert!(objects[0].is_created());
         }
         let removed = json!({"Records": [{"eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "b"}, "object": {"key": "k.csv"}}}]});
-        assert!(!parse_event(&removed).unwrap()[0].is_created());
+        assert!(!ok(&parse_event(&removed))[0].is_created());
     }
 
     #[test]
@@ -271,17 +309,11 @@ mod tests {
         assert!(batch.from_sqs);
         assert_eq!(batch.items.len(), 4);
         assert_eq!(batch.items[0].id.as_deref(), Some("msg-1"));
-        assert_eq!(
-            batch.items[0].objects.as_ref().unwrap()[0].key,
-            "in/report 2024.csv"
-        );
+        assert_eq!(ok(&batch.items[0].objects)[0].key, "in/report 2024.csv");
         // The S3 test event names no object.
-        assert_eq!(batch.items[1].objects.as_ref().unwrap(), &Vec::new());
+        assert!(ok(&batch.items[1].objects).is_empty());
         // An SNS envelope inside the SQS body.
-        assert_eq!(
-            batch.items[2].objects.as_ref().unwrap()[0].key,
-            "in/via sns.csv"
-        );
+        assert_eq!(ok(&batch.items[2].objects)[0].key, "in/via sns.csv");
         // A body that is not an event fails that message only.
         assert!(batch.items[3].objects.is_err());
     }
@@ -289,7 +321,7 @@ mod tests {
     #[test]
     fn sns_wrapped_s3_event() {
         let batch = parse_invocation(&fixture("sns-s3.json")).unwrap();
-        let objects = batch.items[0].objects.as_ref().unwrap();
+        let objects = ok(&batch.items[0].objects);
         assert_eq!(objects[0].key, "in/sns file.csv");
         assert_eq!(objects[0].bucket, "sluice-in");
     }
@@ -297,7 +329,7 @@ mod tests {
     #[test]
     fn eventbridge_object_created() {
         let batch = parse_invocation(&fixture("eventbridge-object-created.json")).unwrap();
-        let o = &batch.items[0].objects.as_ref().unwrap()[0];
+        let o = &ok(&batch.items[0].objects)[0];
         assert_eq!(
             (o.bucket.as_str(), o.key.as_str()),
             ("sluice-in", "in/daily export.csv")
@@ -329,7 +361,14 @@ mod tests {
     #[test]
     fn unknown_shapes_are_errors() {
         assert!(parse_event(&json!({"hello": 1})).is_err());
-        assert!(parse_event(&json!({"Records": [{"s3": {}}]})).is_err());
+        // A bad record fails alone; the good one beside it is read.
+        let mixed = json!({"Records": [{"s3": {}},
+            {"s3": {"bucket": {"name": "b"}, "object": {"key": "bad%zz.csv"}}},
+            {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": "ok.csv", "size": 12}}}]});
+        let records = parse_event(&mixed).unwrap();
+        assert!(records[0].as_ref().unwrap_err().contains("s3.bucket.name"));
+        assert!(records[1].as_ref().unwrap_err().contains("bad escape"));
+        assert_eq!(records[2].as_ref().unwrap().size, Some(12));
         assert!(parse_event(
             &json!({"detail-type": "Object Created", "source": "aws.ec2", "detail": {}})
         )

@@ -7,6 +7,7 @@
 
 use super::events::{parse_invocation, Batch};
 use super::object::{Processor, Tally};
+use super::overflow::Budget;
 use crate::log;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
@@ -36,7 +37,9 @@ async fn handle(
         );
         e
     })?;
-    let (tally, failed_ids) = run_batch(processor, &batch, &context).await;
+    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
+    let mut budget = Budget::new(Some(deadline), processor.min_mb_per_sec);
+    let (tally, failed_ids) = run_batch(processor, &batch, &context, &mut budget).await;
     log::info(
         "invocation done",
         json!({"request_id": event.context.request_id, "processed": tally.processed,
@@ -63,12 +66,28 @@ async fn handle(
 }
 
 /// Processes every item; the ids of the items to retry come back with the
-/// tally.
-async fn run_batch(processor: &Processor, batch: &Batch, context: &Value) -> (Tally, Vec<String>) {
+/// tally. Once a message is done, one the time left cannot cover is not
+/// started: it and those after it go back to the queue for a fresh
+/// invocation (the first is always tried, or forwarded to the worker
+/// queue when too big for any invocation).
+async fn run_batch(
+    processor: &Processor,
+    batch: &Batch,
+    context: &Value,
+    budget: &mut Budget,
+) -> (Tally, Vec<String>) {
     let mut total = Tally::default();
     let mut failed_ids = Vec::new();
-    for item in &batch.items {
-        let tally = processor.handle_item(item, context).await;
+    for (n, item) in batch.items.iter().enumerate() {
+        if let (true, Some(id)) = (n > 0 && !budget.fits(item.known_size()), &item.id) {
+            log::info(
+                "not enough time left for this message; left for another invocation",
+                json!({"message_id": id, "size": item.known_size(), "request_id": context["request_id"]}),
+            );
+            failed_ids.push(id.clone());
+            continue;
+        }
+        let tally = processor.handle_item(item, context, budget).await;
         if let (true, Some(id)) = (tally.failed > 0, &item.id) {
             failed_ids.push(id.clone());
         }

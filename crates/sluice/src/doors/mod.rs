@@ -8,6 +8,7 @@ pub mod cli;
 pub mod events;
 pub mod lambda;
 pub mod object;
+pub mod overflow;
 pub mod route;
 pub mod watch;
 pub mod worker;

@@ -5,6 +5,7 @@
 //! worker.
 
 use super::events::{Message, ObjectEvent};
+use super::overflow::{Budget, Overflow};
 use super::route::{Decision, Route};
 use crate::adapters::s3;
 use crate::jobs::{self, report, Clients, Done, JobSpec, Plan};
@@ -23,6 +24,10 @@ pub struct Processor {
     pub spec: JobSpec,
     /// Outputs' compression, when chosen (`SLUICE_COMPRESS`).
     pub compress: Option<Option<crate::pipeline::decode::Compression>>,
+    /// Where objects too big for the time left go (`SLUICE_OVERFLOW_QUEUE_URL`).
+    pub overflow: Option<Overflow>,
+    /// The throughput assumed when estimating what fits the time left.
+    pub min_mb_per_sec: f64,
 }
 
 /// What became of one event.
@@ -30,6 +35,8 @@ pub struct Processor {
 pub enum Outcome {
     /// Processed: what the run did.
     Done(Box<Done>),
+    /// Too big for the time left: sent to the worker fleet's queue.
+    Forwarded(String),
     Skipped(String),
 }
 
@@ -70,7 +77,12 @@ impl Processor {
     /// Processes every object of one item — a queue message, or a whole
     /// direct event — logging each; one failure stops nothing else. A
     /// tally with failures means the item must be retried.
-    pub async fn handle_item(&self, item: &Message, context: &serde_json::Value) -> Tally {
+    pub async fn handle_item(
+        &self,
+        item: &Message,
+        context: &serde_json::Value,
+        budget: &mut Budget,
+    ) -> Tally {
         let mut tally = Tally::default();
         let mut context = context.clone();
         if let (Some(id), Some(obj)) = (&item.id, context.as_object_mut()) {
@@ -85,10 +97,23 @@ impl Processor {
                 return tally;
             }
         };
-        for object in objects {
-            match self.handle(object, &context).await {
-                Ok(Outcome::Done(done)) => tally.done(&done.summary, &done.extra),
-                Ok(Outcome::Skipped(_)) => tally.skipped += 1,
+        for record in objects {
+            let object = match record {
+                Ok(object) => object,
+                Err(e) => {
+                    let mut fields = context.clone();
+                    merge(&mut fields, &json!({"error": e}));
+                    log::error("unreadable record; the others go on", fields);
+                    tally.failed += 1;
+                    continue;
+                }
+            };
+            match self.handle(object, &context, budget).await {
+                Ok(Outcome::Done(done)) => {
+                    budget.read(done.summary.bytes_in);
+                    tally.done(&done.summary, &done.extra);
+                }
+                Ok(Outcome::Skipped(_) | Outcome::Forwarded(_)) => tally.skipped += 1,
                 Err(_) => tally.failed += 1,
             }
         }
@@ -101,12 +126,13 @@ impl Processor {
         &self,
         ev: &ObjectEvent,
         context: &serde_json::Value,
+        budget: &Budget,
     ) -> anyhow::Result<Outcome> {
         let started = Instant::now();
         let mut fields =
             json!({"bucket": ev.bucket, "key": ev.key, "event": ev.name, "job": self.spec.name()});
         merge(&mut fields, context);
-        let result = self.process(ev).await;
+        let result = self.process(ev, budget).await;
         let ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(Outcome::Done(done)) => {
@@ -119,6 +145,13 @@ impl Processor {
                         "bytes_in": summary.bytes_in, "bytes_out": summary.bytes_out, "duration_ms": ms}),
                 );
                 log::info("processed", fields);
+            }
+            Ok(Outcome::Forwarded(queue)) => {
+                merge(&mut fields, &json!({"queue": queue, "size": ev.size}));
+                log::info(
+                    "too big for the time left; forwarded to the worker queue",
+                    fields,
+                );
             }
             Ok(Outcome::Skipped(why)) => {
                 merge(&mut fields, &json!({"reason": why}));
@@ -135,7 +168,7 @@ impl Processor {
         result
     }
 
-    async fn process(&self, ev: &ObjectEvent) -> anyhow::Result<Outcome> {
+    async fn process(&self, ev: &ObjectEvent, budget: &Budget) -> anyhow::Result<Outcome> {
         let (output_key, rejects_key) = match self.route.decide(ev) {
             Decision::Skip(why) => return Ok(Outcome::Skipped(why)),
             Decision::Process {
@@ -143,6 +176,12 @@ impl Processor {
                 rejects_key,
             } => (output_key, rejects_key),
         };
+        if let (Some(overflow), Some(size)) = (&self.overflow, ev.size) {
+            if !budget.fits(size) {
+                overflow.forward(ev).await?;
+                return Ok(Outcome::Forwarded(overflow.queue_url.clone()));
+            }
+        }
         let source = Location::S3 {
             bucket: ev.bucket.clone(),
             key: ev.key.clone(),

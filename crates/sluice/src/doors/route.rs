@@ -155,6 +155,7 @@ mod tests {
             etag: None,
             version: None,
             time: None,
+            size: None,
         }
     }
 

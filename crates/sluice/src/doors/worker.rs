@@ -11,6 +11,7 @@
 
 use super::events::{parse_message_body, Message};
 use super::object::Processor;
+use super::overflow::Budget;
 use crate::log;
 use aws_sdk_sqs::Client;
 use serde_json::json;
@@ -116,7 +117,9 @@ pub async fn run(
                     .await;
                 continue;
             }
-            let tally = processor.handle_item(item, &json!({})).await;
+            // A worker has no deadline: every object fits.
+            let mut budget = Budget::new(None, processor.min_mb_per_sec);
+            let tally = processor.handle_item(item, &json!({}), &mut budget).await;
             heartbeat.abort();
             if tally.failed > 0 {
                 continue; // left for its visibility timeout and the redrive policy
