@@ -8,7 +8,7 @@ mod scan;
 mod sniff;
 mod starts;
 
-pub(crate) use field::is_blank;
+pub(crate) use field::{is_blank, unquote_into};
 pub use field::{unquote, write_csv_field, BOM};
 pub(crate) use scan::Scanner;
 pub use scan::{Counts, Dialect};
