@@ -300,7 +300,15 @@ impl Compiler<'_> {
     fn offset(&self, operand: &Operand) -> usize {
         match operand {
             Operand::Column { at, .. } | Operand::Position { at, .. } => at.0,
-            Operand::Call(_, x) | Operand::Cast(x, _) if has_column(x) => self.offset(x),
+            // The function's name, found back from its first column.
+            Operand::Call(_, x) | Operand::Cast(x, _) if has_column(x) => {
+                let name = match operand {
+                    Operand::Call(f, _) => &f.name()[..4],
+                    _ => "cast",
+                };
+                let before = self.text[..self.offset(x)].to_ascii_lowercase();
+                before.rfind(&name.to_ascii_lowercase()).unwrap_or(0)
+            }
             _ => {
                 let printed = operand.to_string().to_ascii_lowercase();
                 self.text.to_ascii_lowercase().find(&printed).unwrap_or(0)
