@@ -20,7 +20,7 @@ use crate::error::JobError;
 use crate::job::{Flow, Header, Job, Outcome, Row};
 use crate::number::{Threshold, Verdict};
 use columns::column_index;
-use expr::{compile, Cond, Program};
+use expr::{compile, Cond, OneField, Program};
 use select::Select;
 
 /// Settings of the `filter` job.
@@ -104,6 +104,10 @@ pub struct Filter {
     not_above: bool,
     /// The compiled condition, when fields are read in the row.
     program: Option<Program>,
+    /// For a program over one field and no projection: the field, judged
+    /// as it is handed over; `judged` holds the verdict once it has been.
+    single: Option<usize>,
+    judged: Option<bool>,
     select: Option<Select>,
     scratch: expr::Scratch,
 }
@@ -118,6 +122,8 @@ impl Filter {
             above: false,
             not_above: false,
             program: None,
+            single: None,
+            judged: None,
             select: None,
             scratch: expr::Scratch::default(),
         }
@@ -167,6 +173,7 @@ impl Filter {
                 threshold: self.options.threshold.clone(),
             },
             fields: width,
+            single: None,
         }))
     }
 
@@ -175,6 +182,50 @@ impl Filter {
         match &self.considered {
             None => true,
             Some(c) => c.get(index).copied().unwrap_or(false),
+        }
+    }
+
+    /// A field of a run judged on one field.
+    #[inline(always)]
+    fn single_field(&mut self, single: usize, index: usize, raw: &[u8]) -> Flow {
+        if index == 0 {
+            self.judged = None;
+        }
+        if index != single {
+            return Flow::Next;
+        }
+        let program = self.program.as_ref().expect("a program");
+        let one = OneField {
+            index,
+            raw: Some(raw),
+        };
+        self.judged = Some(program.cond.eval(&one, &mut self.scratch));
+        Flow::SkipRow
+    }
+
+    /// A row of a run judged on one field: kept as the field was judged,
+    /// or, when the row ends before it, as an absent field is.
+    #[inline]
+    fn row_single(
+        &mut self,
+        index: usize,
+        judged: Option<bool>,
+        row: &Row<'_>,
+        out: &mut Vec<u8>,
+    ) -> Outcome {
+        let keep = match judged {
+            Some(keep) => keep,
+            None => {
+                let program = self.program.as_ref().expect("a program");
+                let absent = OneField { index, raw: None };
+                program.cond.eval(&absent, &mut self.scratch)
+            }
+        };
+        if keep {
+            out.extend_from_slice(row.bytes);
+            Outcome::Selected
+        } else {
+            Outcome::Dropped
         }
     }
 
@@ -199,6 +250,7 @@ impl Job for Filter {
             self.resolve(header)?;
         }
         self.program = self.program(header)?;
+        self.single = self.program.as_ref().and_then(|p| p.single);
         if self.options.select.is_empty() {
             if let Some(h) = header {
                 out.extend_from_slice(&h.raw);
@@ -206,11 +258,15 @@ impl Job for Filter {
         } else {
             let (tokens, delimiter) = (&self.options.select, self.options.delimiter);
             self.select = Some(Select::begin(tokens, delimiter, header, out)?);
+            self.single = None;
         }
         Ok(())
     }
 
     fn fields_wanted(&self) -> usize {
+        if let Some(i) = self.single {
+            return i.saturating_add(1);
+        }
         if let Some(p) = &self.program {
             let select = self.select.as_ref().map_or(0, Select::width);
             return p.fields.max(select);
@@ -222,11 +278,14 @@ impl Job for Filter {
     }
 
     fn fields_in_row(&self) -> bool {
-        self.program.is_some()
+        self.program.is_some() && self.single.is_none()
     }
 
     #[inline(always)]
     fn field(&mut self, index: usize, raw: &[u8]) -> Flow {
+        if let Some(single) = self.single {
+            return self.single_field(single, index, raw);
+        }
         if index == 0 {
             self.above = false;
             self.not_above = false;
@@ -256,10 +315,14 @@ impl Job for Filter {
         let keep = self.above && !self.not_above;
         self.above = false;
         self.not_above = false;
+        let judged = self.judged.take();
         if !self.options.flexible {
             if let Some(reason) = row.field_count_problem() {
                 return Outcome::Rejected(reason);
             }
+        }
+        if let Some(index) = self.single {
+            return self.row_single(index, judged, row, out);
         }
         if self.program.is_some() {
             return self.row_in_row(row, out);

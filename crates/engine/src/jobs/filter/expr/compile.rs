@@ -17,6 +17,10 @@ pub(crate) struct Program {
     pub(crate) cond: Cond,
     /// One past the highest field index the condition reads.
     pub(crate) fields: usize,
+    /// The field, when the condition reads only one: it can then be
+    /// judged as the scanner hands that field over, and the rest of the
+    /// row skipped.
+    pub(crate) single: Option<usize>,
 }
 
 /// Marks a column the header does not have (only when there is no header
@@ -110,11 +114,16 @@ pub(crate) fn compile(
         text,
         header,
         fields: 0,
+        used: Vec::new(),
     };
     let cond = c.cond(expr)?;
     Ok(Program {
         cond,
         fields: c.fields,
+        single: match c.used.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        },
     })
 }
 
@@ -122,6 +131,8 @@ struct Compiler<'a> {
     text: &'a str,
     header: Option<&'a Header>,
     fields: usize,
+    /// The distinct fields read.
+    used: Vec<usize>,
 }
 
 impl Compiler<'_> {
@@ -291,6 +302,9 @@ impl Compiler<'_> {
         };
         if index != ABSENT {
             self.fields = self.fields.max(index + 1);
+        }
+        if !self.used.contains(&index) {
+            self.used.push(index);
         }
         Ok(index)
     }

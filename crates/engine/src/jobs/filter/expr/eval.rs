@@ -9,6 +9,42 @@ use crate::csv::unquote_into;
 use crate::job::Row;
 use crate::number::{Exact, Verdict};
 
+/// Where a condition reads fields from: a whole row, or the one field a
+/// condition over a single column needs, as the scanner hands it over.
+pub(crate) trait Fields {
+    /// Field `i` as it appears in the input; `None` when absent.
+    fn field(&self, i: usize) -> Option<&[u8]>;
+    /// How many fields there are.
+    fn count(&self) -> usize;
+}
+
+impl Fields for Row<'_> {
+    #[inline(always)]
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        Row::field(self, i)
+    }
+    fn count(&self) -> usize {
+        self.fields
+    }
+}
+
+/// The one field a single-column condition reads (`raw` is `None` when
+/// the row ends before it).
+pub(crate) struct OneField<'a> {
+    pub(crate) index: usize,
+    pub(crate) raw: Option<&'a [u8]>,
+}
+
+impl Fields for OneField<'_> {
+    #[inline(always)]
+    fn field(&self, i: usize) -> Option<&[u8]> {
+        self.raw.filter(|_| i == self.index)
+    }
+    fn count(&self) -> usize {
+        self.index + usize::from(self.raw.is_some())
+    }
+}
+
 /// Buffers for values that have to be made (unquoted, lowered, …), kept
 /// between rows so that their allocations are reused.
 #[derive(Debug, Default)]
@@ -46,7 +82,8 @@ pub(crate) fn field_value<'a>(raw: &'a [u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
 
 impl Cond {
     /// Whether the row meets the condition.
-    pub(crate) fn eval(&self, row: &Row<'_>, s: &mut Scratch) -> bool {
+    #[inline]
+    pub(crate) fn eval<F: Fields>(&self, row: &F, s: &mut Scratch) -> bool {
         match self {
             Cond::And(all) => all.iter().all(|c| c.eval(row, s)),
             Cond::Or(any) => any.iter().any(|c| c.eval(row, s)),
@@ -102,7 +139,7 @@ fn with_value<T>(raw: &[u8], s: &mut Scratch, f: impl FnOnce(&[u8]) -> T) -> T {
 
 /// Calls `f` with a text value, made in a scratch buffer unless it is a
 /// field as it stands.
-fn with_str<T>(value: &Str, row: &Row<'_>, s: &mut Scratch, f: impl FnOnce(&[u8]) -> T) -> T {
+fn with_str<T, F: Fields>(value: &Str, row: &F, s: &mut Scratch, f: impl FnOnce(&[u8]) -> T) -> T {
     if let Str::Field(i) = value {
         return with_value(row.field(*i).unwrap_or_default(), s, f);
     }
@@ -115,7 +152,7 @@ fn with_str<T>(value: &Str, row: &Row<'_>, s: &mut Scratch, f: impl FnOnce(&[u8]
 
 impl Str {
     /// Writes the value into `out` (cleared first).
-    fn eval(&self, row: &Row<'_>, s: &mut Scratch, out: &mut Vec<u8>) {
+    fn eval<F: Fields>(&self, row: &F, s: &mut Scratch, out: &mut Vec<u8>) {
         out.clear();
         match self {
             Str::Field(i) => {
@@ -166,7 +203,7 @@ fn change_case(text: &mut Vec<u8>, lower: bool) {
 
 impl Num {
     /// The value, or `None` when the text it is read from is no number.
-    fn eval(&self, row: &Row<'_>, s: &mut Scratch) -> Option<Exact> {
+    fn eval<F: Fields>(&self, row: &F, s: &mut Scratch) -> Option<Exact> {
         match self {
             Num::Const(k) => Some(k.clone()),
             Num::Parse(x) => with_str(x, row, s, Exact::parse),
@@ -182,16 +219,16 @@ impl Num {
 
 /// The `--threshold` rule: any considered field above (or, with `all`,
 /// every numeric one above and at least one numeric).
-fn threshold_rule(
-    row: &Row<'_>,
+fn threshold_rule<F: Fields>(
+    row: &F,
     fields: Option<&[usize]>,
     all: bool,
     judge: impl Fn(&[u8]) -> Verdict,
 ) -> bool {
     let verdicts = |i: usize| judge(row.field(i).unwrap_or_default());
     let mut each: Box<dyn Iterator<Item = Verdict>> = match fields {
-        Some(f) => Box::new(f.iter().filter(|&&i| i < row.fields).map(|&i| verdicts(i))),
-        None => Box::new((0..row.fields).map(verdicts)),
+        Some(f) => Box::new(f.iter().filter(|&&i| i < row.count()).map(|&i| verdicts(i))),
+        None => Box::new((0..row.count()).map(verdicts)),
     };
     if all {
         let mut seen = false;

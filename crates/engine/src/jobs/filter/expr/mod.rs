@@ -13,7 +13,7 @@ mod tests;
 
 pub use ast::{At, Expr, Function, Op, Operand, Type};
 pub(crate) use compile::{compile, Cond, Program};
-pub(crate) use eval::Scratch;
+pub(crate) use eval::{OneField, Scratch};
 pub use parse::parse;
 
 use std::fmt;
