@@ -516,3 +516,52 @@ fn where_and_select_agree_with_duckdb() {
     // Most expressions keep some rows and drop others: the test tells.
     assert!(some * 2 > checked, "{some} of {checked} cases discriminate");
 }
+
+/// End to end through the Lambda Runtime API against moto: an upload
+/// filtered by `SLUICE_WHERE` and projected by `SLUICE_SELECT`; a bad
+/// expression fails the record with the pointed message.
+#[tokio::test(flavor = "current_thread")]
+async fn lambda_filters_an_upload_with_sluice_where() {
+    use crate::aws_lambda::{bootstrap, get, object_messages, sqs_event, stack, stop};
+    use std::time::Duration;
+    let stack = stack(30).await;
+    crate::util::put(&stack.src, "in/people.csv", PEOPLE.as_bytes()).await;
+    let messages = object_messages(&stack.queue, 1).await;
+    let env = [
+        (
+            "SLUICE_WHERE",
+            "\"Ship Mode\" = 'First Class' OR amount > 10",
+        ),
+        ("SLUICE_SELECT", "name,amount"),
+    ];
+    let (child, api) = bootstrap(&stack, vec![sqs_event(&messages)], &env);
+    let answer = api.answer(Duration::from_secs(60));
+    let log = stop(child);
+    assert_eq!(answer.kind, "response", "{log}");
+    assert_eq!(
+        answer.body,
+        serde_json::json!({"batchItemFailures": []}),
+        "{log}"
+    );
+    let out = get(&stack.dst, "filtered/in/people.csv").await;
+    assert_eq!(
+        text(&out.body),
+        "name,amount\nAnn,4.70\n\"Bob, Jr.\",12\nCy,n/a\n"
+    );
+    assert_eq!(out.metadata["sluice-selected"], "3");
+
+    let bad = [("SLUICE_WHERE", "amont > 10")];
+    let (child, api) = bootstrap(&stack, vec![sqs_event(&messages)], &bad);
+    let answer = api.answer(Duration::from_secs(60));
+    let log = stop(child);
+    let failed = answer.kind == "error"
+        || answer.body["batchItemFailures"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty());
+    assert!(failed, "{} {}\n{log}", answer.kind, answer.body);
+    assert!(
+        log.contains("unknown column \\\"amont\\\"; did you mean \\\"amount\\\"?")
+            || log.contains("unknown column \"amont\""),
+        "{log}"
+    );
+}
