@@ -138,8 +138,8 @@ struct Compiler<'a> {
 impl Compiler<'_> {
     fn cond(&mut self, expr: &Expr) -> Result<Cond, ExprError> {
         Ok(match expr {
-            Expr::Or(a, b) => Cond::Or(vec![self.cond(a)?, self.cond(b)?]),
-            Expr::And(a, b) => Cond::And(vec![self.cond(a)?, self.cond(b)?]),
+            Expr::Or(..) => Cond::Or(self.chain(expr, false)?),
+            Expr::And(..) => Cond::And(self.chain(expr, true)?),
             Expr::Not(e) => Cond::Not(Box::new(self.cond(e)?)),
             Expr::Compare(op, l, r) => self.compare(*op, l, r)?,
             Expr::Between {
@@ -172,6 +172,21 @@ impl Compiler<'_> {
                 negate(*negated, Cond::Empty(self.value(value)?))
             }
         })
+    }
+
+    /// `a AND b AND c` as one list (the tree nests them two by two), so
+    /// that a row takes one loop, not a call per level.
+    fn chain(&mut self, expr: &Expr, and: bool) -> Result<Vec<Cond>, ExprError> {
+        let mut list = Vec::new();
+        let mut todo = vec![expr];
+        while let Some(e) = todo.pop() {
+            match (e, and) {
+                // Right first onto the stack, so that the left is taken first.
+                (Expr::And(x, y), true) | (Expr::Or(x, y), false) => todo.extend([&**y, &**x]),
+                _ => list.push(self.cond(e)?),
+            }
+        }
+        Ok(list)
     }
 
     fn compare(&mut self, op: Op, l: &Operand, r: &Operand) -> Result<Cond, ExprError> {

@@ -4,6 +4,7 @@
 //! (`field op number`, `field op 'text'`, `field IN (…)`, `field LIKE …`
 //! on an unquoted field).
 
+use super::ast::Op;
 use super::compile::{Cond, Num, Str, Value};
 use crate::csv::unquote_into;
 use crate::job::Row;
@@ -94,7 +95,12 @@ impl Cond {
             }
             Cond::Text { field, op, k } => {
                 let raw = row.field(*field).unwrap_or_default();
-                with_value(raw, s, |v| op.holds(v.cmp(k)))
+                with_value(raw, s, |v| match op {
+                    // Lengths first: most cells differ in length.
+                    Op::Eq => v == k.as_slice(),
+                    Op::Ne => v != k.as_slice(),
+                    _ => op.holds(v.cmp(k)),
+                })
             }
             Cond::TextIn { field, set } => {
                 let raw = row.field(*field).unwrap_or_default();
