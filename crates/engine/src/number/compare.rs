@@ -175,38 +175,72 @@ impl Fast {
     /// general path (spaces, an exponent, more than 18 integer digits).
     #[inline(always)]
     fn compare(&self, cell: &[u8]) -> Option<Option<Ordering>> {
+        let Some(c) = self.read(cell)? else {
+            return Some(None);
+        };
+        let zero = c.int == 0 && c.frac == 0 && !c.more;
+        let sign = |neg: bool, zero: bool| {
+            if zero {
+                0
+            } else if neg {
+                -1i8
+            } else {
+                1
+            }
+        };
+        let (sc, sk) = (
+            sign(c.negative, zero),
+            sign(self.negative, self.int == 0 && self.frac == 0),
+        );
+        if sc != sk || sc == 0 {
+            return Some(Some(sc.cmp(&sk)));
+        }
+        let magnitude = (c.int, c.frac, c.more).cmp(&(self.int, self.frac, false));
+        Some(Some(if sc > 0 {
+            magnitude
+        } else {
+            magnitude.reverse()
+        }))
+    }
+
+    /// Reads `[+-]digits[.digits]` to the constant's scale; the outer
+    /// `None` defers to the general path, the inner one is no number.
+    #[inline(always)]
+    fn read(&self, cell: &[u8]) -> Option<Option<Plain>> {
         let n = cell.len();
         let signed = matches!(cell.first(), Some(b'-' | b'+'));
-        let negative = signed && cell[0] == b'-';
+        let mut c = Plain {
+            negative: signed && cell[0] == b'-',
+            ..Plain::default()
+        };
         let mut i = usize::from(signed);
         let int_start = i;
-        let mut int = 0u64;
-        while i < n {
-            let d = cell[i].wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
+        while let Some(d) = cell
+            .get(i)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|d| *d <= 9)
+        {
             if i - int_start == 18 {
                 return None;
             }
-            int = int * 10 + u64::from(d);
+            c.int = c.int * 10 + u64::from(d);
             i += 1;
         }
         let int_digits = i - int_start;
-        let (mut frac, mut frac_digits, mut more, mut frac_len) = (0u64, 0u32, false, 0);
-        if i < n && cell[i] == b'.' {
+        let (mut frac_digits, mut frac_len) = (0u32, 0);
+        if cell.get(i) == Some(&b'.') {
             i += 1;
             let start = i;
-            while i < n {
-                let d = cell[i].wrapping_sub(b'0');
-                if d > 9 {
-                    break;
-                }
+            while let Some(d) = cell
+                .get(i)
+                .map(|b| b.wrapping_sub(b'0'))
+                .filter(|d| *d <= 9)
+            {
                 if frac_digits < self.scale {
-                    frac = frac * 10 + u64::from(d);
+                    c.frac = c.frac * 10 + u64::from(d);
                     frac_digits += 1;
                 } else {
-                    more |= d != 0;
+                    c.more |= d != 0;
                 }
                 i += 1;
             }
@@ -218,31 +252,19 @@ impl Fast {
                 _ => Some(None),
             };
         }
-        let frac = frac * pow10(self.scale - frac_digits);
-        let zero = int == 0 && frac == 0 && !more;
-        let sign = |neg: bool, zero: bool| {
-            if zero {
-                0
-            } else if neg {
-                -1i8
-            } else {
-                1
-            }
-        };
-        let (sc, sk) = (
-            sign(negative, zero),
-            sign(self.negative, self.int == 0 && self.frac == 0),
-        );
-        if sc != sk || sc == 0 {
-            return Some(Some(sc.cmp(&sk)));
-        }
-        let magnitude = (int, frac, more).cmp(&(self.int, self.frac, false));
-        Some(Some(if sc > 0 {
-            magnitude
-        } else {
-            magnitude.reverse()
-        }))
+        c.frac *= pow10(self.scale - frac_digits);
+        Some(Some(c))
     }
+}
+
+/// A plain cell's magnitude at the constant's scale, and whether nonzero
+/// digits past that scale follow.
+#[derive(Default)]
+struct Plain {
+    negative: bool,
+    int: u64,
+    frac: u64,
+    more: bool,
 }
 
 #[cfg(test)]
