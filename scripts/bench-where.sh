@@ -35,7 +35,7 @@ add "sluice --where (4 terms)" "'$sluice' filter -q --where \"$four\" \"\$1\" -o
 # shellcheck disable=SC2016  # the Python code and "$1" are expanded by bash -c and Python, not here
 duck() {
   printf '%q -c %q "$1" %q' "$bin/python" \
-    'import sys, duckdb; duckdb.sql(f"COPY (SELECT * FROM read_csv(\"{sys.argv[1]}\", all_varchar=true) WHERE {sys.argv[2]}) TO \"/dev/null\" (FORMAT csv, HEADER)")' "$1"
+    'import sys, duckdb; duckdb.sql("SET enable_progress_bar = false"); duckdb.sql(f"COPY (SELECT * FROM read_csv(\"{sys.argv[1]}\", all_varchar=true) WHERE {sys.argv[2]}) TO \"/dev/null\" (FORMAT csv, HEADER)")' "$1"
 }
 add "duckdb (1 term)" "$(duck "$duck_one")"
 add "duckdb (4 terms)" "$(duck "$duck_four")"
