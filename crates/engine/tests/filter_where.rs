@@ -192,6 +192,34 @@ fn without_a_header_columns_are_positions() {
 }
 
 #[test]
+fn without_a_header_names_are_refused() {
+    let no_header = Dialect {
+        has_header: false,
+        ..Dialect::default()
+    };
+    let select = FilterOptions {
+        select: vec!["name".into()],
+        ..Default::default()
+    };
+    let mut engine = Engine::new(no_header.clone(), Filter::new(select));
+    let err = engine.feed(b"a,1\n").expect_err("a name").to_string();
+    assert_eq!(
+        err,
+        "line 1: --select \"name\": without a header, columns are 1-based indices"
+    );
+    // An expression's names have nothing to match: their cells are empty
+    // (the command line refuses them before the run, see cli_where.rs).
+    let named = FilterOptions {
+        expression: Some("name IS EMPTY AND _2 = 1".into()),
+        ..Default::default()
+    };
+    let mut engine = Engine::new(no_header, Filter::new(named));
+    engine.feed(b"a,1\nb,2\n").unwrap();
+    engine.finish().unwrap();
+    assert_eq!(engine.output(), b"a,1\n");
+}
+
+#[test]
 fn select_projects_and_quotes_only_where_needed() {
     let options = FilterOptions {
         expression: Some("id >= 2".into()),

@@ -267,10 +267,9 @@ impl Compiler<'_> {
                 Value::Str(Str::Field(self.column(operand)?))
             }
             Operand::Text(s) => Value::Str(Str::Text(s.clone().into_bytes())),
-            Operand::Number(n) => match Exact::parse(n.as_bytes()) {
-                Some(k) => Value::Num(Num::Const(k)),
-                None => return Err(self.error_at(operand, format!("{n} is not a number"))),
-            },
+            Operand::Number(n) => Value::Num(Num::Const(
+                Exact::parse(n.as_bytes()).expect("the lexer reads decimal numbers only"),
+            )),
             Operand::Call(f, x) => self.call(*f, x)?,
             Operand::Cast(x, ty) => match (self.value(x)?, ty) {
                 (v, Type::Decimal) => Value::Num(numeric(v)),
