@@ -361,3 +361,30 @@ fn threshold_options_mean_the_expression_they_stand_for() {
         assert_eq!(reparsed(&selected), reparsed(&fast), "{expr}\n{input}");
     }
 }
+
+#[test]
+fn any_split_of_the_input_gives_the_same_output() {
+    let exprs = [
+        "amount > 4.7",
+        "note IS EMPTY",
+        "name LIKE '%,%' OR region = 'West'",
+        "LOWER(name) < 'd' AND amount IS NOT NULL",
+    ];
+    for expr in exprs {
+        for select in [vec![], vec!["note".to_string(), "1".to_string()]] {
+            let options = FilterOptions {
+                expression: Some(expr.into()),
+                select,
+                ..Default::default()
+            };
+            let whole = run(options.clone(), PEOPLE).unwrap();
+            for at in 0..=PEOPLE.len() {
+                let mut engine = Engine::new(Dialect::default(), Filter::new(options.clone()));
+                engine.feed(&PEOPLE.as_bytes()[..at]).unwrap();
+                engine.feed(&PEOPLE.as_bytes()[at..]).unwrap();
+                engine.finish().unwrap();
+                assert_eq!(engine.output(), whole.as_bytes(), "{expr} split at {at}");
+            }
+        }
+    }
+}
