@@ -80,6 +80,9 @@ pub enum JobError {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A `--where` expression that does not parse, or names a column the
+    /// header does not have.
+    Where(crate::jobs::filter::expr::ExprError),
 }
 
 impl JobError {
@@ -119,6 +122,7 @@ impl fmt::Display for JobError {
                 write!(f, "column index {index} is invalid: indices start at 1")
             }
             JobError::BadHeader { message, .. } => f.write_str(message),
+            JobError::Where(e) => e.fmt(f),
         }
     }
 }

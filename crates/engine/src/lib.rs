@@ -7,7 +7,8 @@
 //! memory bounded by the chunk size and the longest row.
 //!
 //! - [`Engine`] — feed chunks, take output and rejects, get [`Counts`].
-//! - [`Job`] — the trait every job implements; [`Filter`], [`OrderReports`]
+//! - [`Job`] — the trait every job implements; [`Filter`] (with its
+//!   `--where` language: [`parse_where`], [`Expr`], [`ExprError`]), [`OrderReports`]
 //!   and [`Load`] are jobs. A job takes fields one by one, or reads the
 //!   few it needs from the whole [`Row`] ([`Row::field`]).
 //! - [`Inspector`] — the `inspect` job's front: sniffs the layout
@@ -43,6 +44,9 @@ pub use csv::{
 pub use engine::Engine;
 pub use error::{Error, ErrorKind, JobError};
 pub use job::{Flow, Header, Job, Outcome, Reason, Row};
+pub use jobs::filter::expr::{
+    parse as parse_where, At, Expr, ExprError, Function, Op, Operand, Type,
+};
 pub use jobs::filter::{Filter, FilterOptions};
 pub use jobs::inspect::{
     ColumnFacts, Inspect, InspectOptions, Inspection, Inspector, Problem, MAX_COLUMNS,

@@ -9,6 +9,7 @@ mod aws_worker;
 mod cli_filter;
 mod cli_inspect;
 mod cli_report;
+mod cli_where;
 mod fault_proxy;
 mod faults;
 mod overflow;

@@ -85,7 +85,7 @@ impl<'a> Written<'a> {
 
     /// The digit at position `i` of `int ++ frac`.
     #[inline]
-    pub(super) fn digit(&self, i: usize) -> u8 {
+    pub(crate) fn digit(&self, i: usize) -> u8 {
         if i < self.int.len() {
             self.int[i]
         } else {
@@ -100,7 +100,7 @@ impl<'a> Written<'a> {
     /// Significant digits as `(first, end)` indices into `int ++ frac`, and
     /// the magnitude `m` such that the value is `0.d1d2... × 10^m`; `None`
     /// when the value is zero.
-    pub(super) fn significant(&self) -> Option<(usize, usize, i64)> {
+    pub(crate) fn significant(&self) -> Option<(usize, usize, i64)> {
         let n = self.len();
         let first = (0..n).find(|&i| self.digit(i) != b'0')?;
         let end = (first..n).rev().find(|&i| self.digit(i) != b'0')? + 1;
@@ -146,7 +146,7 @@ pub(crate) fn unwrap_cell(raw: &[u8]) -> Option<&[u8]> {
 }
 
 #[inline]
-fn trim(mut s: &[u8]) -> &[u8] {
+pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }

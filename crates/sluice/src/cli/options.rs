@@ -110,6 +110,23 @@ pub struct FilterOpts {
     /// Judge rows with a different field count than the header instead of rejecting them.
     #[arg(long, env = "SLUICE_FLEXIBLE")]
     pub flexible: bool,
+    /// Keep the rows this S3 Select-style condition holds for, e.g.
+    /// `region = 'West' AND amount > 100` (instead of --threshold/--columns/--all).
+    #[arg(
+        long = "where",
+        env = "SLUICE_WHERE",
+        value_name = "EXPR",
+        conflicts_with_all = ["threshold", "columns", "all"]
+    )]
+    pub expression: Option<String>,
+    /// Write only these columns, in this order: header names or 1-based indices, comma-separated.
+    #[arg(
+        long,
+        env = "SLUICE_SELECT",
+        value_delimiter = ',',
+        value_name = "COLS"
+    )]
+    pub select: Vec<String>,
 }
 
 impl FilterOpts {
@@ -126,11 +143,37 @@ impl FilterOpts {
                 anyhow::bail!("--columns {name:?}: without a header, columns are 1-based indices");
             }
         }
+        let select: Vec<String> = self
+            .select
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let expression = self.expression.as_deref().filter(|e| !e.trim().is_empty());
+        if let Some(text) = expression {
+            // Parse errors surface now, before any input is opened.
+            let parsed = sluice_engine::parse_where(text)?;
+            if let Some(name) = parsed.column_names().first().filter(|_| csv.no_header) {
+                anyhow::bail!("--where {name:?}: without a header, columns are _1, _2, …");
+            }
+        }
+        if csv.no_header {
+            if let Some(name) = select.iter().find(|c| c.parse::<usize>().is_err()) {
+                anyhow::bail!("--select {name:?}: without a header, columns are 1-based indices");
+            }
+        }
         Ok(FilterOptions {
             threshold: self.threshold.parse()?,
             columns,
             all: self.all,
             flexible: self.flexible,
+            expression: expression.map(str::to_string),
+            select,
+            // Set again from the input when the delimiter is sniffed.
+            delimiter: match csv.delimiter {
+                Delimiter::Byte(b) => b,
+                Delimiter::Auto => b',',
+            },
         })
     }
 }

@@ -196,7 +196,12 @@ pub async fn run(
     match &spec.kind {
         JobKind::Filter(options) => {
             let dialect = spec.dialect_of(input).await?;
-            filter::run(dialect, options, clients, input, plan).await
+            // A projection writes with the delimiter read, sniffed or given.
+            let options = FilterOptions {
+                delimiter: dialect.delimiter,
+                ..options.clone()
+            };
+            filter::run(dialect, &options, clients, input, plan).await
         }
         JobKind::Report(options) => {
             let dialect = spec.dialect_of(input).await?;
