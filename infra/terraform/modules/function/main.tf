@@ -28,11 +28,15 @@ locals {
       SLUICE_SOURCE_PREFIX = var.io.source_prefix
       SLUICE_SUFFIX        = var.suffix
       SLUICE_LOG_LEVEL     = var.log_level
-      SLUICE_THRESHOLD     = tostring(var.filter.threshold)
-      SLUICE_COLUMNS       = join(",", var.filter.columns)
-      SLUICE_ALL           = tostring(var.filter.all)
       SLUICE_DELIMITER     = var.filter.delimiter
       SLUICE_NO_HEADER     = tostring(var.filter.no_header)
+      SLUICE_SELECT        = join(",", var.filter.select)
+    },
+    # A condition replaces the threshold options: the binary refuses both.
+    var.filter.where != null ? { SLUICE_WHERE = var.filter.where } : {
+      SLUICE_THRESHOLD                        = tostring(var.filter.threshold)
+      SLUICE_COLUMNS                          = join(",", var.filter.columns)
+      SLUICE_ALL                              = tostring(var.filter.all)
     },
     var.job != "report" ? {} : {
       SLUICE_REPORT_COLUMNS = join(",", [for role, column in var.report.columns : "${role}=${column}"])
@@ -52,7 +56,10 @@ locals {
   # The function alone forwards objects it cannot finish in time to the worker queue.
   environment = merge(
     local.job_environment,
-    var.overflow_queue == null ? {} : { SLUICE_OVERFLOW_QUEUE_URL = var.overflow_queue.url },
+    var.overflow_queue == null ? {} : {
+      SLUICE_OVERFLOW_QUEUE_URL = var.overflow_queue.url
+      SLUICE_MIN_MB_PER_SEC     = tostring(var.overflow_queue.min_mb_per_sec)
+    },
   )
 
   # Layer mode: the function's own package is this stub (a README only), so

@@ -232,19 +232,26 @@ variable "log_level" {
 }
 
 variable "filter" {
-  description = "Filter job options: threshold (SLUICE_THRESHOLD), columns by name or 1-based index, empty for all (SLUICE_COLUMNS), all (SLUICE_ALL), delimiter (SLUICE_DELIMITER), no_header (SLUICE_NO_HEADER)."
+  description = "Filter job options: threshold (SLUICE_THRESHOLD), columns by name or 1-based index, empty for all (SLUICE_COLUMNS), all (SLUICE_ALL), or instead of those three an S3 Select-style condition (where, SLUICE_WHERE: \"region = 'West' AND amount > 100\"); the columns to write (select, SLUICE_SELECT; empty: whole rows byte for byte); delimiter, or \"auto\" (SLUICE_DELIMITER); no_header (SLUICE_NO_HEADER)."
   type = object({
     threshold = optional(number, 4.7)
     columns   = optional(list(string), [])
     all       = optional(bool, false)
+    where     = optional(string)
+    select    = optional(list(string), [])
     delimiter = optional(string, ",")
     no_header = optional(bool, false)
   })
   default = {}
 
   validation {
-    condition     = length(var.filter.delimiter) == 1
-    error_message = "filter.delimiter must be a single character."
+    condition     = length(var.filter.delimiter) == 1 || var.filter.delimiter == "auto"
+    error_message = "filter.delimiter must be a single character, or \"auto\"."
+  }
+
+  validation {
+    condition     = var.filter.where == null || (length(var.filter.columns) == 0 && !var.filter.all)
+    error_message = "filter.where replaces threshold, columns and all: set columns and all only without it."
   }
 
   validation {
@@ -309,11 +316,12 @@ variable "report" {
 }
 
 variable "overflow_queue" {
-  description = "The worker fleet's queue (the worker module's queue_url, queue_arn and, for a customer managed key, kms_key_arn). When set, the function gets SLUICE_OVERFLOW_QUEUE_URL and may send to that queue only: an object too large to finish before the deadline is forwarded there instead of started. Null: no forwarding."
+  description = "The worker fleet's queue (the worker module's queue_url, queue_arn and, for a customer managed key, kms_key_arn). When set, the function gets SLUICE_OVERFLOW_QUEUE_URL and may send to that queue only: an object too large to finish before the deadline, at min_mb_per_sec (SLUICE_MIN_MB_PER_SEC; keep it at the trigger's lambda_throughput_bytes_per_second / 1e6), is forwarded there instead of started. Null: no forwarding."
   type = object({
-    url         = string
-    arn         = string
-    kms_key_arn = optional(string)
+    url            = string
+    arn            = string
+    kms_key_arn    = optional(string)
+    min_mb_per_sec = optional(number, 5)
   })
   default = null
 
