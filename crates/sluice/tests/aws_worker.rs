@@ -100,7 +100,8 @@ async fn received_messages_stay_invisible_until_done() {
     use crate::util::TempDir;
     let stack = stack(2).await;
     let dir = TempDir::new("heartbeat");
-    let path = big_csv(&dir, 60 << 20);
+    // Large enough that processing outlasts the visibility timeout twice over.
+    let path = big_csv(&dir, 150 << 20);
     let s3 = s3().await;
     let body = ByteStream::from_path(&path).await.unwrap();
     s3.put_object()
