@@ -7,7 +7,11 @@
 //! [`Decoder`] is the sans-I/O core; [`Decompress`] drives it from an async
 //! [`RawSource`] in chunks the engine can scan; [`Encoder`] compresses.
 
-use std::mem::MaybeUninit;
+mod codec;
+mod thread;
+
+use codec::Codec;
+use thread::Threaded;
 
 /// The compression formats Sluice reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,28 +135,6 @@ impl std::fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// What one codec call did: input bytes used, and whether a gzip member or
-/// bzip2 stream ended with it (zstd moves on to the next frame by itself).
-struct Step {
-    used: usize,
-    ended: bool,
-}
-
-/// A codec failure: the input bytes used before it (when known) and why.
-type Fault = (usize, String);
-
-/// One codec's streaming state.
-enum Codec {
-    Gzip(Box<flate2::Decompress>),
-    Zstd {
-        ctx: Box<zstd::stream::raw::Decoder<'static>>,
-        /// Whether the last call that moved data ended a frame: a call on
-        /// no input after a frame reports the next frame's header as due.
-        frame_done: bool,
-    },
-    Bzip2(Box<bzip2::Decompress>),
-}
-
 /// Streaming decompressor with bounded output per call (constant memory
 /// whatever the ratio).
 pub struct Decoder {
@@ -169,7 +151,7 @@ impl Decoder {
     pub fn new(compression: Compression) -> Self {
         Decoder {
             compression,
-            codec: fresh_codec(compression),
+            codec: Codec::new(compression),
             offset: 0,
             between: false,
         }
@@ -195,15 +177,11 @@ impl Decoder {
                 return Ok(skipped);
             }
             // Something other than padding: the next member starts here.
-            self.codec = fresh_codec(self.compression);
+            self.codec = Codec::new(self.compression);
             self.between = false;
         }
         let input = &input[skipped..];
-        let step = match &mut self.codec {
-            Codec::Gzip(d) => counted_step(&mut **d, input, out, room),
-            Codec::Zstd { ctx, frame_done } => zstd_step(ctx, frame_done, input, out, room),
-            Codec::Bzip2(d) => counted_step(&mut **d, input, out, room),
-        };
+        let step = self.codec.step(input, out, room);
         let step = step.map_err(|(used, detail)| self.error(skipped + used, detail))?;
         self.between = step.ended;
         self.offset += (skipped + step.used) as u64;
@@ -213,11 +191,7 @@ impl Decoder {
     /// At the end of the input: an error if the stream is truncated (no
     /// complete member, stream or frame at its end, or no data at all).
     pub fn finish(&mut self) -> Result<(), DecodeError> {
-        let complete = match &self.codec {
-            Codec::Zstd { frame_done, .. } => *frame_done,
-            Codec::Gzip(_) | Codec::Bzip2(_) => self.between,
-        };
-        if complete {
+        if self.codec.complete(self.between) {
             return Ok(());
         }
         let detail = if self.offset == 0 {
@@ -237,133 +211,6 @@ impl Decoder {
     }
 }
 
-fn fresh_codec(compression: Compression) -> Codec {
-    match compression {
-        // 15 + gzip framing: zlib checks the header, CRC and length itself.
-        Compression::Gzip => Codec::Gzip(Box::new(flate2::Decompress::new_gzip(15))),
-        Compression::Zstd => Codec::Zstd {
-            ctx: Box::new(
-                zstd::stream::raw::Decoder::new().expect("zstd allocates a decompression context"),
-            ),
-            frame_done: false,
-        },
-        Compression::Bzip2 => Codec::Bzip2(Box::new(bzip2::Decompress::new(false))),
-    }
-}
-
-/// `room` bytes of `out`'s spare capacity, handed to a codec uninitialised:
-/// zeroing a chunk first would cost a pass over memory per chunk.
-fn spare(out: &mut Vec<u8>, room: usize) -> &mut [MaybeUninit<u8>] {
-    out.reserve_exact(room);
-    &mut out.spare_capacity_mut()[..room]
-}
-
-/// The shape zlib and libbzip2 share: running totals in and out, and a call
-/// that writes into uninitialised memory.
-trait Counted {
-    fn totals(&self) -> (u64, u64);
-    /// Runs the codec; `Ok(true)` when a gzip member or bzip2 stream ended.
-    fn call(&mut self, input: &[u8], out: &mut [MaybeUninit<u8>]) -> Result<bool, String>;
-}
-
-impl Counted for flate2::Decompress {
-    fn totals(&self) -> (u64, u64) {
-        (self.total_in(), self.total_out())
-    }
-    fn call(&mut self, input: &[u8], out: &mut [MaybeUninit<u8>]) -> Result<bool, String> {
-        let status = self.decompress_uninit(input, out, flate2::FlushDecompress::None);
-        Ok(status.map_err(|e| e.to_string())? == flate2::Status::StreamEnd)
-    }
-}
-
-impl Counted for bzip2::Decompress {
-    fn totals(&self) -> (u64, u64) {
-        (self.total_in(), self.total_out())
-    }
-    fn call(&mut self, input: &[u8], out: &mut [MaybeUninit<u8>]) -> Result<bool, String> {
-        match self.decompress_uninit(input, out) {
-            Ok(status) => Ok(status == bzip2::Status::StreamEnd),
-            Err(bzip2::Error::DataMagic) => Err("no bzip2 signature where a stream starts".into()),
-            Err(bzip2::Error::Data) => Err("corrupt data (a checksum fails)".into()),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-}
-
-fn counted_step(
-    d: &mut impl Counted,
-    input: &[u8],
-    out: &mut Vec<u8>,
-    room: usize,
-) -> Result<Step, Fault> {
-    let (in0, out0) = d.totals();
-    let result = d.call(input, spare(out, room));
-    let (in1, out1) = d.totals();
-    let used = (in1 - in0) as usize;
-    let ended = result.map_err(|e| (used, e))?;
-    let written = (out1 - out0) as usize;
-    debug_assert!(written <= room);
-    // SAFETY: the codec counts in its output total exactly the bytes it
-    // wrote, from the start of the spare capacity.
-    unsafe { out.set_len(out.len() + written) };
-    Ok(Step { used, ended })
-}
-
-fn zstd_step(
-    ctx: &mut zstd::stream::raw::Decoder<'static>,
-    frame_done: &mut bool,
-    input: &[u8],
-    out: &mut Vec<u8>,
-    room: usize,
-) -> Result<Step, Fault> {
-    use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
-    let start = out.len();
-    out.reserve_exact(room);
-    let mut dst = Room { out, start, room };
-    let mut inb = InBuffer::around(input);
-    let mut outb = OutBuffer::around(&mut dst);
-    // zstd forgets its position on an error: the fault is at this input.
-    let hint = ctx
-        .run(&mut inb, &mut outb)
-        .map_err(|e| (0, e.to_string()))?;
-    let made = outb.pos();
-    if inb.pos > 0 || made > 0 {
-        *frame_done = hint == 0;
-    }
-    Ok(Step {
-        used: inb.pos,
-        ended: false,
-    })
-}
-
-/// The `room` bytes after `out[..start]` as zstd's output buffer.
-struct Room<'a> {
-    out: &'a mut Vec<u8>,
-    start: usize,
-    room: usize,
-}
-
-// SAFETY: the buffer is `room` bytes of reserved capacity after `start`;
-// `as_slice` covers only what zstd reported written (the length is set
-// only through `filled_until`).
-unsafe impl zstd::stream::raw::WriteBuf for Room<'_> {
-    fn as_slice(&self) -> &[u8] {
-        &self.out[self.start..]
-    }
-    fn capacity(&self) -> usize {
-        self.room
-    }
-    fn as_mut_ptr(&mut self) -> *mut u8 {
-        // SAFETY: `start` is the vector's length, within its allocation.
-        unsafe { self.out.as_mut_ptr().add(self.start) }
-    }
-    unsafe fn filled_until(&mut self, n: usize) {
-        debug_assert!(n <= self.room);
-        // SAFETY: zstd wrote the first `n` bytes; the capacity was reserved.
-        unsafe { self.out.set_len(self.start + n) }
-    }
-}
-
 /// Streaming compressor for outputs (output compression follows the input
 /// by default).
 pub struct Encoder {
@@ -377,11 +224,13 @@ enum EncoderInner {
 }
 
 impl Encoder {
-    /// An encoder at each tool's default level: gzip 6, zstd 3, bzip2 9.
+    /// An encoder at the level that keeps up with the read path: gzip 1
+    /// and zstd 1 (on the bench CSV ~175 and ~195 MB/s in, where gzip 6
+    /// does ~30 and zstd 3 ~140, for files 19% and 3% smaller); bzip2 is
+    /// slow at any level (~12 MB/s), so it keeps the tool's 9.
     pub fn new(c: Compression) -> Self {
         let level = match c {
-            Compression::Gzip => 6,
-            Compression::Zstd => 3,
+            Compression::Gzip | Compression::Zstd => 1,
             Compression::Bzip2 => 9,
         };
         Self::with_level(c, level)
@@ -441,9 +290,52 @@ pub trait RawSource {
 }
 
 /// The read path's decoding stage: pulls raw chunks from a [`RawSource`]
-/// and yields decompressed chunks of at most `chunk_bytes`, holding one raw
-/// chunk and the codec's window, whatever the input's size or ratio.
+/// and yields decompressed chunks of at most `chunk_bytes`, holding a few
+/// raw chunks and the codec's window, whatever the input's size or ratio.
 pub struct Decompress {
+    stage: Stage,
+}
+
+enum Stage {
+    Inline(Inline),
+    Thread(Threaded),
+}
+
+impl Decompress {
+    /// Decodes on a thread of its own when the machine has a second core:
+    /// decoding is slower than the engine's scan, so overlapping the two
+    /// is most of the gain (see `scripts/bench-decode.sh`).
+    pub fn new(c: Compression, chunk_bytes: usize) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::with_thread(c, chunk_bytes, cores > 1)
+    }
+
+    pub fn with_thread(c: Compression, chunk_bytes: usize, thread: bool) -> Self {
+        let threaded = thread.then(|| Threaded::spawn(c, chunk_bytes)).flatten();
+        let stage = match threaded {
+            Some(threaded) => Stage::Thread(threaded),
+            None => Stage::Inline(Inline::new(c, chunk_bytes)),
+        };
+        Decompress { stage }
+    }
+
+    /// Fills `out` (replacing its contents) with up to `chunk_bytes`
+    /// decompressed bytes; empty means the end of the stream. A damaged or
+    /// truncated stream is an error holding a [`DecodeError`].
+    pub async fn read_chunk<S: RawSource>(
+        &mut self,
+        source: &mut S,
+        out: &mut Vec<u8>,
+    ) -> anyhow::Result<()> {
+        match &mut self.stage {
+            Stage::Inline(inline) => inline.read_chunk(source, out).await,
+            Stage::Thread(threaded) => threaded.read_chunk(source, out).await,
+        }
+    }
+}
+
+/// The stage on the calling task.
+struct Inline {
     decoder: Decoder,
     chunk_bytes: usize,
     raw: Vec<u8>,
@@ -453,10 +345,10 @@ pub struct Decompress {
     done: bool,
 }
 
-impl Decompress {
-    pub fn new(c: Compression, chunk_bytes: usize) -> Self {
+impl Inline {
+    fn new(c: Compression, chunk_bytes: usize) -> Self {
         assert!(chunk_bytes > 0, "chunks hold at least a byte");
-        Decompress {
+        Inline {
             decoder: Decoder::new(c),
             chunk_bytes,
             raw: Vec::with_capacity(crate::adapters::local::CHUNK_BYTES),
@@ -466,10 +358,7 @@ impl Decompress {
         }
     }
 
-    /// Fills `out` (replacing its contents) with up to `chunk_bytes`
-    /// decompressed bytes; empty means the end of the stream. A damaged or
-    /// truncated stream is an error holding a [`DecodeError`].
-    pub async fn read_chunk<S: RawSource>(
+    async fn read_chunk<S: RawSource>(
         &mut self,
         source: &mut S,
         out: &mut Vec<u8>,
@@ -683,7 +572,8 @@ mod tests {
     struct Pieces<'a> {
         data: &'a [u8],
         size: usize,
-        reads: usize,
+        /// At the end of the data, fail (a lost connection) instead.
+        fail: bool,
     }
 
     impl RawSource for Pieces<'_> {
@@ -692,7 +582,7 @@ mod tests {
             buf.clear();
             buf.extend_from_slice(&self.data[..n]);
             self.data = &self.data[n..];
-            self.reads += 1;
+            anyhow::ensure!(!self.fail || n > 0, "connection reset");
             Ok(())
         }
     }
@@ -700,12 +590,26 @@ mod tests {
     /// Runs a [`Decompress`] to the end; the chunk buffer never grows past
     /// `chunk` (reserved up front, as the read path does).
     async fn decompress_all(c: Compression, packed: &[u8], piece: usize, chunk: usize) -> Vec<u8> {
+        let inline = decompress_with(false, c, packed, piece, chunk).await;
+        let threaded = decompress_with(true, c, packed, piece, chunk).await;
+        assert!(inline == threaded, "{c:?}: the thread changes the result");
+        threaded
+    }
+
+    async fn decompress_with(
+        thread: bool,
+        c: Compression,
+        packed: &[u8],
+        piece: usize,
+        chunk: usize,
+    ) -> Vec<u8> {
         let mut source = Pieces {
             data: packed,
             size: piece,
-            reads: 0,
+            fail: false,
         };
-        let (mut stage, mut out) = (Decompress::new(c, chunk), Vec::with_capacity(chunk));
+        let mut stage = Decompress::with_thread(c, chunk, thread);
+        let mut out = Vec::with_capacity(chunk);
         let mut plain = Vec::new();
         loop {
             stage.read_chunk(&mut source, &mut out).await.unwrap();
@@ -749,18 +653,46 @@ mod tests {
     async fn the_stage_reports_damage_as_a_decode_error() {
         let mut packed = compress(Compression::Gzip, &sample_csv(100));
         packed.truncate(packed.len() - 3);
-        let mut source = Pieces {
-            data: &packed,
-            size: 100,
-            reads: 0,
-        };
-        let mut stage = Decompress::new(Compression::Gzip, 1 << 16);
-        let e = stage
-            .read_chunk(&mut source, &mut Vec::new())
-            .await
-            .unwrap_err();
-        let e = e.downcast::<DecodeError>().unwrap();
-        assert_eq!(e.offset, packed.len() as u64);
+        for thread in [false, true] {
+            let mut source = Pieces {
+                data: &packed,
+                size: 100,
+                fail: false,
+            };
+            let mut stage = Decompress::with_thread(Compression::Gzip, 1 << 16, thread);
+            let e = stage.read_chunk(&mut source, &mut Vec::new()).await;
+            let e = e.unwrap_err().downcast::<DecodeError>().unwrap();
+            assert_eq!(e.offset, packed.len() as u64);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_stage_passes_on_a_source_error_and_can_be_dropped_midway() {
+        let packed = compress(Compression::Zstd, &sample_csv(20_000));
+        for thread in [false, true] {
+            let mut source = Pieces {
+                data: &packed,
+                size: 1000,
+                fail: true,
+            };
+            let mut stage = Decompress::with_thread(Compression::Zstd, 4096, thread);
+            let mut out = Vec::new();
+            let e = loop {
+                match stage.read_chunk(&mut source, &mut out).await {
+                    Ok(()) => assert!(!out.is_empty(), "the end before the error"),
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!(e.to_string(), "connection reset");
+            // Dropped with one chunk read: the thread must stop, not hang.
+            let mut source = Pieces {
+                data: &packed,
+                size: 1000,
+                fail: false,
+            };
+            let mut stage = Decompress::with_thread(Compression::Zstd, 4096, thread);
+            stage.read_chunk(&mut source, &mut out).await.unwrap();
+        }
     }
 
     #[test]
@@ -847,18 +779,24 @@ mod tests {
         );
     }
 
+    /// A file's raw bytes, as the read path reads them.
+    struct FileSource(std::fs::File);
+
+    impl RawSource for FileSource {
+        async fn read_raw(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<()> {
+            crate::adapters::local::read_chunk(&mut self.0, buf, "bench")
+        }
+    }
+
     /// Decompresses a file through [`Decompress`] (and, with `scan`, the
     /// engine's inspector, as a stand-in for a job); returns the bytes out.
-    async fn decompress_file(c: Compression, path: &str, scan: bool) -> u64 {
-        let at = crate::pipeline::location::Location::Path(path.into());
-        let mut input = crate::pipeline::read::Input::open(&at, None, None)
-            .await
-            .unwrap();
-        assert_eq!(input.facts.compression, Some(c));
+    async fn decompress_file(c: Compression, path: &str, thread: bool, scan: bool) -> u64 {
+        let mut input = FileSource(std::fs::File::open(path).unwrap());
+        let mut stage = Decompress::with_thread(c, crate::adapters::local::CHUNK_BYTES, thread);
         let mut inspector = sluice_engine::Inspector::new(Default::default());
         let (mut out, mut total) = (Vec::with_capacity(crate::adapters::local::CHUNK_BYTES), 0);
         loop {
-            input.read_chunk(&mut out).await.unwrap();
+            stage.read_chunk(&mut input, &mut out).await.unwrap();
             if out.is_empty() {
                 return total;
             }
@@ -869,9 +807,10 @@ mod tests {
         }
     }
 
-    /// `scripts/bench-decode.sh`: MB/s of decompressed CSV through the stage
-    /// for each file in SLUICE_DECODE_BENCH (best of SLUICE_BENCH_RUNS, 5 by
-    /// default; with SLUICE_DECODE_SCAN=1 the engine scans it too).
+    /// `scripts/bench-decode.sh`: MB/s of decompressed CSV through the stage,
+    /// inline and on its thread (runs interleaved), for each file named in
+    /// SLUICE_DECODE_BENCH: best of SLUICE_BENCH_RUNS (5 by default); with
+    /// SLUICE_DECODE_SCAN=1 the engine scans each chunk too.
     #[tokio::test]
     #[ignore = "a benchmark: scripts/bench-decode.sh runs it on large files"]
     async fn bench_decompress() {
@@ -880,25 +819,22 @@ mod tests {
         let scan = var("SLUICE_DECODE_SCAN") == "1";
         for path in var("SLUICE_DECODE_BENCH").split_whitespace() {
             let c = Compression::from_name(path).expect("a .gz, .zst or .bz2 file");
-            let (mut best, mut bytes) = (f64::MAX, 0);
+            let (mut best, mut bytes) = ([f64::MAX; 2], 0);
             for _ in 0..runs {
-                let started = std::time::Instant::now();
-                bytes = decompress_file(c, path, scan).await;
-                best = best.min(started.elapsed().as_secs_f64());
+                for (mode, thread) in [false, true].into_iter().enumerate() {
+                    let started = std::time::Instant::now();
+                    bytes = decompress_file(c, path, thread, scan).await;
+                    best[mode] = best[mode].min(started.elapsed().as_secs_f64());
+                }
             }
-            let packed = std::fs::metadata(path).unwrap().len() as f64;
             let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-            let peak = status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .unwrap_or("");
-            println!(
-                "{:<5}{} {best:6.2} s {:7.1} MB/s of CSV {:7.1} MB/s of file  peak {peak}",
-                c.name(),
-                if scan { "+scan" } else { "" },
-                bytes as f64 / best / 1e6,
-                packed / best / 1e6,
-            );
+            let peak = status.lines().find(|l| l.starts_with("VmHWM:"));
+            let peak = peak.unwrap_or("").split_whitespace().nth(1).unwrap_or("?");
+            for (mode, secs) in ["inline", "thread"].into_iter().zip(best) {
+                let scanned = if scan { "+ scan" } else { "" };
+                let rate = bytes as f64 / secs / 1e6;
+                println!("{} {mode:<6} {scanned:<6} {secs:6.2} s {rate:7.1} MB/s of CSV, peak RSS {peak} kB", c.name());
+            }
         }
     }
 }
