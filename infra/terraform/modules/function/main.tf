@@ -149,6 +149,17 @@ data "aws_iam_policy_document" "data" {
     resources = [local.source_objects]
   }
 
+  # Without ListBucket a missing object reads as 403 AccessDenied, not 404:
+  # the log would blame permissions for an object deleted before its event.
+  # Not narrowed by an s3:prefix condition: a GetObject carries no prefix
+  # to match, so a conditioned grant would not turn the 403 into a 404. It
+  # shows key names only; reading stays limited to the source prefix.
+  statement {
+    sid       = "ListSourceBucket"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${var.io.source_bucket}"]
+  }
+
   statement {
     sid = "WriteDestinationObjects"
     # Results are tagged with their row counts once complete.
