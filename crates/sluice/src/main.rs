@@ -148,6 +148,7 @@ async fn processor(
         compress: job.compress.choice(),
         overflow,
         min_mb_per_sec,
+        log_values: job.log_values,
     };
     Ok((processor, config))
 }

@@ -191,6 +191,16 @@ async fn the_lambda_writes_each_document_beside_the_source_key() {
     );
     assert_eq!(line["inspection"]["object"]["metadata"]["batch"], "42");
     assert_eq!(line["rows"], 3);
+    // Cell values stay out of the log; the document written keeps them.
+    let logged = &line["inspection"]["csv"]["columns"];
+    assert!(
+        logged
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("min").is_none() && c.get("max").is_none()),
+        "{logged}"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -206,6 +216,21 @@ async fn without_a_destination_the_lambda_only_logs() {
         .unwrap_or_else(|| panic!("{log}"));
     assert_eq!(line["inspection"]["csv"]["rows"], 3);
     assert_eq!(line["output"], "");
+    // Asked for, the values are logged too.
+    let (_, log) = run_bootstrap(
+        &bucket,
+        &["in/weather.csv"],
+        &[("SLUICE_LOG_VALUES", "true")],
+    );
+    let line = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["message"] == "processed")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(
+        line["inspection"]["csv"]["columns"][0].get("min").is_some(),
+        "{log}"
+    );
 }
 
 #[test]

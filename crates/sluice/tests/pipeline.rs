@@ -595,3 +595,25 @@ async fn utf16_and_binary_fail_from_s3_urls_lambda_events_and_the_watcher_alike(
         files_under(&outbox)
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_key_of_250_cjk_characters_is_processed_with_bounded_metadata() {
+    let stack = stack(30).await;
+    let key = format!("in/{}.csv", "注".repeat(250));
+    put(&stack.src, &key, &std::fs::read(SENSOR).unwrap()).await;
+    let (child, api) = bootstrap(
+        &stack,
+        vec![s3_event(&stack.src, std::slice::from_ref(&key))],
+        &[],
+    );
+    let answer = api.answer(Duration::from_secs(60));
+    let log = stop(child);
+    assert_eq!(answer.body, json!({"processed": 1, "skipped": 0}), "{log}");
+    let out = get(&stack.dst, &format!("filtered/{key}")).await;
+    assert_eq!(out.body, run(&["filter", SENSOR]).stdout);
+    let recorded = &out.metadata["sluice-source-key"];
+    assert!(
+        recorded.len() <= 1024 && recorded.ends_with("..."),
+        "{recorded}"
+    );
+}

@@ -175,6 +175,10 @@ pub struct JobArgs {
     pub csv: CsvArgs,
     #[command(flatten)]
     pub compress: CompressArgs,
+    /// Put cell values (the inspect job's per-column min/max) in the per-object log line;
+    /// by default the log holds facts and counts only, so no account number reaches it.
+    #[arg(long, env = "SLUICE_LOG_VALUES")]
+    pub log_values: bool,
 }
 
 impl JobArgs {

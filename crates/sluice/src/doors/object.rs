@@ -28,6 +28,8 @@ pub struct Processor {
     pub overflow: Option<Overflow>,
     /// The throughput assumed when estimating what fits the time left.
     pub min_mb_per_sec: f64,
+    /// Cell values may appear in the log (`SLUICE_LOG_VALUES`).
+    pub log_values: bool,
 }
 
 /// What became of one event.
@@ -226,6 +228,7 @@ impl Processor {
             metadata: self.source_metadata(ev),
             compress: self.compress,
             follow_input: true,
+            log_values: self.log_values,
             ..Plan::default()
         }
     }
@@ -258,15 +261,26 @@ impl Processor {
     }
 }
 
-/// Percent-encodes bytes outside printable ASCII.
+/// The most bytes a metadata value takes: S3 allows 2 KB for all of an
+/// object's user metadata together.
+const METADATA_VALUE_BYTES: usize = 1024;
+
+/// Percent-encodes bytes outside printable ASCII (metadata travels as HTTP
+/// headers), cut at [`METADATA_VALUE_BYTES`] with a `...` mark: a key of
+/// 250 CJK characters (6,750 bytes encoded) must not fail the write.
 fn ascii(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    let mut out = String::with_capacity(s.len().min(METADATA_VALUE_BYTES));
     for b in s.bytes() {
-        if (0x20..0x7f).contains(&b) && b != b'%' {
-            out.push(b as char);
+        let piece = if (0x20..0x7f).contains(&b) && b != b'%' {
+            (b as char).to_string()
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            format!("%{b:02X}")
+        };
+        if out.len() + piece.len() > METADATA_VALUE_BYTES - 3 {
+            out.push_str("...");
+            break;
         }
+        out.push_str(&piece);
     }
     out
 }
@@ -274,5 +288,21 @@ fn ascii(s: &str) -> String {
 pub(crate) fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {
     if let (Some(a), Some(b)) = (into.as_object_mut(), from.as_object()) {
         a.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn metadata_values_are_ascii_and_bounded() {
+        assert_eq!(super::ascii("in/a b%.csv"), "in/a b%25.csv");
+        assert_eq!(super::ascii("é"), "%C3%A9");
+        let long = super::ascii(&"注".repeat(250));
+        assert!(
+            long.len() <= super::METADATA_VALUE_BYTES && long.ends_with("..."),
+            "{}",
+            long.len()
+        );
+        assert!(long.is_ascii());
     }
 }

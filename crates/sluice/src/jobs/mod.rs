@@ -97,6 +97,8 @@ pub struct Plan {
     /// Outputs named after the input (watch, events) follow its
     /// compression; named ones follow their own extension.
     pub follow_input: bool,
+    /// Cell values may appear in the log fields (`SLUICE_LOG_VALUES`).
+    pub log_values: bool,
 }
 
 impl Plan {
