@@ -47,7 +47,7 @@ pub use job::{Flow, Header, Job, Outcome, Reason, Row};
 pub use jobs::filter::expr::{
     parse as parse_where, At, Expr, ExprError, Function, Op, Operand, Type,
 };
-pub use jobs::filter::{Filter, FilterOptions};
+pub use jobs::filter::{Filter, FilterOptions, ThresholdFilter};
 pub use jobs::inspect::{
     ColumnFacts, Inspect, InspectOptions, Inspection, Inspector, Problem, MAX_COLUMNS,
 };

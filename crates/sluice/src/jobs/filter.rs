@@ -6,7 +6,7 @@ use crate::pipeline::commit::Output;
 use crate::pipeline::location::Location;
 use crate::pipeline::read::Input;
 use crate::pipeline::run_to_commit;
-use sluice_engine::{Dialect, Engine, Filter, FilterOptions};
+use sluice_engine::{Dialect, Engine, Filter, FilterOptions, ThresholdFilter};
 
 /// The filter over `input` into the plan's result and rejects.
 pub async fn run(
@@ -25,8 +25,15 @@ pub async fn run(
             return Err(e);
         }
     };
-    let engine = Engine::new(dialect, Filter::new(options.clone()));
-    let (summary, (), sample) = run_to_commit(engine, input, output, rejects).await?;
+    // The threshold rule alone when there is no expression or projection:
+    // the common filter then pays nothing per field for them.
+    let (summary, (), sample) = if options.expression.is_none() && options.select.is_empty() {
+        let engine = Engine::new(dialect, ThresholdFilter::new(options.clone()));
+        run_to_commit(engine, input, output, rejects).await?
+    } else {
+        let engine = Engine::new(dialect, Filter::new(options.clone()));
+        run_to_commit(engine, input, output, rejects).await?
+    };
     Ok(Done {
         summary,
         input: input.facts.clone(),

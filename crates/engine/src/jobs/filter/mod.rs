@@ -14,13 +14,15 @@
 
 mod columns;
 pub mod expr;
+mod rule;
 mod select;
 
 use crate::error::JobError;
 use crate::job::{Flow, Header, Job, Outcome, Row};
-use crate::number::{Threshold, Verdict};
+use crate::number::Threshold;
 use columns::column_index;
 use expr::{compile, Cond, OneField, Program};
+pub use rule::ThresholdFilter;
 use select::Select;
 
 /// Settings of the `filter` job.
@@ -97,11 +99,8 @@ impl FilterOptions {
 #[derive(Debug)]
 pub struct Filter {
     options: FilterOptions,
-    /// Per 0-based column, whether it is considered; `None` for all.
-    considered: Option<Vec<bool>>,
-    /// Per-row state: a value above, a numeric value not above.
-    above: bool,
-    not_above: bool,
+    /// The threshold rule, judged field by field when no program runs.
+    rule: ThresholdFilter,
     /// The compiled condition, when fields are read in the row.
     program: Option<Program>,
     /// For a program over one field and no projection: the field, judged
@@ -117,34 +116,14 @@ impl Filter {
     /// against the header when the run begins.
     pub fn new(options: FilterOptions) -> Self {
         Filter {
+            rule: ThresholdFilter::new(options.clone()),
             options,
-            considered: None,
-            above: false,
-            not_above: false,
             program: None,
             single: None,
             judged: None,
             select: None,
             scratch: expr::Scratch::default(),
         }
-    }
-
-    fn resolve(&mut self, header: Option<&Header>) -> Result<(), JobError> {
-        if self.options.columns.is_empty() {
-            return Ok(());
-        }
-        let mut considered = Vec::new();
-        for token in &self.options.columns {
-            let Some(index) = column_index(token, header, "column")? else {
-                continue;
-            };
-            if considered.len() <= index {
-                considered.resize(index + 1, false);
-            }
-            considered[index] = true;
-        }
-        self.considered = Some(considered);
-        Ok(())
     }
 
     /// The program for an expression, or for the threshold rule when rows
@@ -160,8 +139,8 @@ impl Filter {
             return Ok(None);
         }
         let fields = self
-            .considered
-            .as_ref()
+            .rule
+            .considered()
             .map(|c| (0..c.len()).filter(|&i| c[i]).collect::<Vec<_>>());
         let width = fields
             .as_ref()
@@ -175,14 +154,6 @@ impl Filter {
             fields: width,
             single: None,
         }))
-    }
-
-    #[inline]
-    fn is_considered(&self, index: usize) -> bool {
-        match &self.considered {
-            None => true,
-            Some(c) => c.get(index).copied().unwrap_or(false),
-        }
     }
 
     /// A field of a run judged on one field.
@@ -255,7 +226,7 @@ impl Filter {
 impl Job for Filter {
     fn begin(&mut self, header: Option<&Header>, out: &mut Vec<u8>) -> Result<(), JobError> {
         if self.options.expression.is_none() {
-            self.resolve(header)?;
+            self.rule.resolve(header)?;
         }
         self.program = self.program(header)?;
         self.single = self.program.as_ref().and_then(|p| p.single);
@@ -279,10 +250,7 @@ impl Job for Filter {
             let select = self.select.as_ref().map_or(0, Select::width);
             return p.fields.max(select);
         }
-        match &self.considered {
-            None => usize::MAX,
-            Some(c) => c.len(),
-        }
+        self.rule.fields_wanted()
     }
 
     fn fields_in_row(&self) -> bool {
@@ -294,35 +262,12 @@ impl Job for Filter {
         if let Some(single) = self.single {
             return self.single_field(single, index, raw);
         }
-        if index == 0 {
-            self.above = false;
-            self.not_above = false;
-        }
-        if !self.is_considered(index) {
-            return Flow::Next;
-        }
-        match (self.options.threshold.judge(raw), self.options.all) {
-            (Verdict::Above, false) => {
-                self.above = true;
-                Flow::SkipRow
-            }
-            (Verdict::NotAbove, true) => {
-                self.not_above = true;
-                Flow::SkipRow
-            }
-            (Verdict::Above, true) => {
-                self.above = true;
-                Flow::Next
-            }
-            _ => Flow::Next,
-        }
+        self.rule.field(index, raw)
     }
 
     #[inline]
     fn row(&mut self, row: &Row<'_>, out: &mut Vec<u8>) -> Outcome {
-        let keep = self.above && !self.not_above;
-        self.above = false;
-        self.not_above = false;
+        let keep = self.rule.take_keep();
         let judged = self.judged.take();
         if !self.options.flexible {
             if let Some(reason) = row.field_count_problem() {
