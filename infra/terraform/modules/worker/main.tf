@@ -426,25 +426,18 @@ resource "aws_cloudwatch_metric_alarm" "stale" {
     return_data = true
   }
 
-  metric_query {
-    id = "visible"
-    metric {
-      namespace   = local.sqs_metric.namespace
-      metric_name = "ApproximateNumberOfMessagesVisible"
-      dimensions  = local.sqs_metric.dimensions
-      stat        = local.sqs_metric.stat
-      period      = local.sqs_metric.period
-    }
-  }
-
-  metric_query {
-    id = "age"
-    metric {
-      namespace   = local.sqs_metric.namespace
-      metric_name = "ApproximateAgeOfOldestMessage"
-      dimensions  = local.sqs_metric.dimensions
-      stat        = local.sqs_metric.stat
-      period      = local.sqs_metric.period
+  # The queue metrics the expression reads, by id.
+  dynamic "metric_query" {
+    for_each = { visible = "ApproximateNumberOfMessagesVisible", age = "ApproximateAgeOfOldestMessage" }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = local.sqs_metric.namespace
+        metric_name = metric_query.value
+        dimensions  = local.sqs_metric.dimensions
+        stat        = local.sqs_metric.stat
+        period      = local.sqs_metric.period
+      }
     }
   }
 }
@@ -488,25 +481,18 @@ resource "aws_cloudwatch_metric_alarm" "idle" {
     return_data = true
   }
 
-  metric_query {
-    id = "visible"
-    metric {
-      namespace   = local.sqs_metric.namespace
-      metric_name = "ApproximateNumberOfMessagesVisible"
-      dimensions  = local.sqs_metric.dimensions
-      stat        = local.sqs_metric.stat
-      period      = local.sqs_metric.period
-    }
-  }
-
-  metric_query {
-    id = "inflight"
-    metric {
-      namespace   = local.sqs_metric.namespace
-      metric_name = "ApproximateNumberOfMessagesNotVisible"
-      dimensions  = local.sqs_metric.dimensions
-      stat        = local.sqs_metric.stat
-      period      = local.sqs_metric.period
+  # The queue metrics the expression reads, by id.
+  dynamic "metric_query" {
+    for_each = { visible = "ApproximateNumberOfMessagesVisible", inflight = "ApproximateNumberOfMessagesNotVisible" }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = local.sqs_metric.namespace
+        metric_name = metric_query.value
+        dimensions  = local.sqs_metric.dimensions
+        stat        = local.sqs_metric.stat
+        period      = local.sqs_metric.period
+      }
     }
   }
 }
