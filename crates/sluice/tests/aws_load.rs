@@ -588,3 +588,46 @@ fn a_missing_table_fails_at_start_up() {
         text(&out.stderr)
     );
 }
+
+/// The read path's promise for the load job's cloud doors: an object in
+/// any compression, named by an `s3://` URL or by a Lambda event, loads
+/// the same items as the plain one.
+#[tokio::test(flavor = "current_thread")]
+async fn every_compression_loads_the_same_items_from_s3_urls_and_lambda_events() {
+    use crate::pipeline::{pack, FORMS};
+    let csv = b"customer_id,name,visits\nc1,Ada,3\nc2,Bob,4\n";
+    let (src, dst) = (unique("load-src"), unique("load-dst"));
+    let s3 = s3().await;
+    for b in [&src, &dst] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    let expected = [
+        item(&[
+            ("customer_id", s("c1")),
+            ("name", s("Ada")),
+            ("visits", n("3")),
+        ]),
+        item(&[
+            ("customer_id", s("c2")),
+            ("name", s("Bob")),
+            ("visits", n("4")),
+        ]),
+    ];
+    for (ext, tool) in FORMS {
+        let key = format!("in/c{}.csv{ext}", tool.len());
+        put(&src, &key, &pack(tool, csv)).await;
+        let by_event = table(("customer_id", "S"), None).await;
+        let (answers, log) = invoke(&by_event, &src, &dst, &[&key]);
+        assert_eq!(answers[0].body["written"], 2, "lambda {ext}: {log}");
+        assert_eq!(items(&by_event).await, expected, "lambda {ext}");
+        let by_url = table(("customer_id", "S"), None).await;
+        let mut cmd = sluice();
+        let url = format!("s3://{src}/{key}");
+        let run = with_aws(&mut cmd)
+            .args(["load", &url, "--table", &by_url, "-q"])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "s3 {ext}: {}", text(&run.stderr));
+        assert_eq!(items(&by_url).await, expected, "s3 {ext}");
+    }
+}

@@ -14,7 +14,7 @@ use std::time::Duration;
 const SENSOR: &str = "../../testdata/samples/sensor-readings.csv";
 const ORDERS: &str = "../../testdata/orders/orders-2026-11-20.csv";
 /// Each compression by its file extension and the tool that makes it.
-const FORMS: [(&str, &str); 4] = [
+pub const FORMS: [(&str, &str); 4] = [
     ("", ""),
     (".gz", "gzip"),
     (".zst", "zstd"),
@@ -23,7 +23,7 @@ const FORMS: [(&str, &str); 4] = [
 
 /// `bytes` compressed by `tool` (the command-line tools, so the fixtures
 /// do not come from the code under test); unchanged without one.
-fn pack(tool: &str, bytes: &[u8]) -> Vec<u8> {
+pub fn pack(tool: &str, bytes: &[u8]) -> Vec<u8> {
     if tool.is_empty() {
         return bytes.to_vec();
     }
