@@ -141,10 +141,15 @@ pub fn write_csv_field(out: &mut Vec<u8>, value: &[u8]) {
         .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
         || value.first().is_some_and(|b| b.is_ascii_whitespace())
         || value.last().is_some_and(|b| b.is_ascii_whitespace());
-    if !needs_quotes {
+    if needs_quotes {
+        write_quoted(out, value);
+    } else {
         out.extend_from_slice(value);
-        return;
     }
+}
+
+/// Appends `value` in quotes, each quote in it doubled (RFC 4180).
+pub(crate) fn write_quoted(out: &mut Vec<u8>, value: &[u8]) {
     out.push(b'"');
     for &b in value {
         if b == b'"' {

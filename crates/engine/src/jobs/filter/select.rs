@@ -90,16 +90,9 @@ fn write_field(out: &mut Vec<u8>, value: &[u8], delimiter: u8) {
     let needs = value
         .iter()
         .any(|&b| b == delimiter || matches!(b, b'"' | b'\n' | b'\r'));
-    if !needs {
+    if needs {
+        crate::csv::write_quoted(out, value);
+    } else {
         out.extend_from_slice(value);
-        return;
     }
-    out.push(b'"');
-    for &b in value {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
 }
