@@ -129,37 +129,34 @@ pub struct FilterOpts {
     pub select: Vec<String>,
 }
 
+/// A list of columns as given (names or 1-based indices), blanks left
+/// out; without a header only indices can name a column.
+fn column_list(flag: &str, list: &[String], no_header: bool) -> anyhow::Result<Vec<String>> {
+    let columns: Vec<String> = list
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if let Some(name) = columns
+        .iter()
+        .find(|c| no_header && c.parse::<usize>().is_err())
+    {
+        anyhow::bail!("{flag} {name:?}: without a header, columns are 1-based indices");
+    }
+    Ok(columns)
+}
+
 impl FilterOpts {
     /// The job's options; a bad threshold or column list is an error.
     pub fn options(&self, csv: &CsvArgs) -> anyhow::Result<FilterOptions> {
-        let columns: Vec<String> = self
-            .columns
-            .iter()
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-        if csv.no_header {
-            if let Some(name) = columns.iter().find(|c| c.parse::<usize>().is_err()) {
-                anyhow::bail!("--columns {name:?}: without a header, columns are 1-based indices");
-            }
-        }
-        let select: Vec<String> = self
-            .select
-            .iter()
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
+        let columns = column_list("--columns", &self.columns, csv.no_header)?;
+        let select = column_list("--select", &self.select, csv.no_header)?;
         let expression = self.expression.as_deref().filter(|e| !e.trim().is_empty());
         if let Some(text) = expression {
             // Parse errors surface now, before any input is opened.
             let parsed = sluice_engine::parse_where(text)?;
             if let Some(name) = parsed.column_names().first().filter(|_| csv.no_header) {
                 anyhow::bail!("--where {name:?}: without a header, columns are _1, _2, …");
-            }
-        }
-        if csv.no_header {
-            if let Some(name) = select.iter().find(|c| c.parse::<usize>().is_err()) {
-                anyhow::bail!("--select {name:?}: without a header, columns are 1-based indices");
             }
         }
         Ok(FilterOptions {
