@@ -5,7 +5,7 @@
 
 use crate::aws_lambda::{get, keys};
 use crate::fault_proxy::FaultProxy;
-use crate::util::{boto3, endpoint, put, s3, sluice, text, unique, with_aws};
+use crate::util::{boto3, endpoint, filter_file, put, s3, sluice, text, unique, with_aws};
 use std::process::Output;
 use std::sync::Arc;
 
@@ -17,19 +17,6 @@ fn csv(rows: usize, seed: u32) -> Vec<u8> {
         out.extend_from_slice(format!("{i},{}.{},\"a, b\"\n", value / 10, value % 10).as_bytes());
     }
     out
-}
-
-/// What `sluice filter` makes of `bytes` locally (from a file: a pipe
-/// each way would fill up with an input and output this large).
-fn filtered(bytes: &[u8]) -> Vec<u8> {
-    let dir = crate::util::TempDir::new("faults-local");
-    let input = dir.file("in.csv", bytes);
-    sluice()
-        .args(["filter", "-q"])
-        .arg(input)
-        .output()
-        .unwrap()
-        .stdout
 }
 
 /// `sluice ARGS` with S3 behind the proxy.
@@ -76,7 +63,7 @@ async fn a_dropped_connection_resumes_where_it_stopped() {
     assert!(run.status.success(), "{log}");
     assert_eq!(proxy.injected(), 3, "faults injected");
     assert_eq!(log.matches("resuming where it stopped").count(), 3, "{log}");
-    assert_eq!(get(&b, "out.csv").await.body, filtered(&body));
+    assert_eq!(get(&b, "out.csv").await.body, filter_file(&body));
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -121,7 +108,7 @@ async fn an_object_replaced_mid_read_is_read_from_its_first_version_or_not_at_al
         if versioned {
             // The resumed read is pinned to the first version: its rows only.
             assert!(run.status.success(), "{log}");
-            assert_eq!(get(&b, "out.csv").await.body, filtered(&body));
+            assert_eq!(get(&b, "out.csv").await.body, filter_file(&body));
         } else {
             // Without versions, the ETag pins it: the read fails, whole.
             assert!(!run.status.success());

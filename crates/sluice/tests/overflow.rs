@@ -4,7 +4,7 @@
 //! time left cannot cover for another invocation.
 
 use crate::aws_lambda::{bootstrap, get, keys, sqs_event, stack, stop};
-use crate::util::{sluice, sqs, text, unique, with_aws, TempDir};
+use crate::util::{filter_file, sluice, sqs, text, unique, with_aws};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -17,17 +17,6 @@ fn csv(bytes: usize) -> Vec<u8> {
         i += 1;
     }
     out
-}
-
-fn filtered(bytes: &[u8]) -> Vec<u8> {
-    let dir = TempDir::new("overflow-local");
-    let input = dir.file("in.csv", bytes);
-    sluice()
-        .args(["filter", "-q"])
-        .arg(input)
-        .output()
-        .unwrap()
-        .stdout
 }
 
 /// An S3 notification for `key`, with its size, as S3 sends it.
@@ -90,7 +79,7 @@ async fn an_object_too_big_for_the_time_left_is_forwarded_and_the_worker_finishe
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(
         get(&stack.dst, "filtered/in/big.csv").await.body,
-        filtered(&big)
+        filter_file(&big)
     );
 }
 

@@ -55,6 +55,15 @@ pub fn sluice() -> Command {
     }
 }
 
+/// What `sluice filter` makes of `bytes` locally, read from a file (a pipe
+/// each way would fill up with an input and output of megabytes).
+pub fn filter_file(bytes: &[u8]) -> Vec<u8> {
+    let dir = TempDir::new(&unique("filter-file"));
+    let input = dir.file("in.csv", bytes);
+    let out = sluice().args(["filter", "-q"]).arg(input).output().unwrap();
+    out.stdout
+}
+
 /// Runs `sluice filter ARGS` with `stdin` as its standard input.
 pub fn filter_stdin(args: &[&str], stdin: &[u8]) -> Output {
     with_stdin(sluice().arg("filter").args(args), stdin)
