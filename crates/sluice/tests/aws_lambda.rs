@@ -175,6 +175,13 @@ pub async fn manifest(bucket: &str, prefix: &str, source_key: &str) -> Value {
     serde_json::from_slice(&get(bucket, &key).await.body).unwrap()
 }
 
+/// The keys of the data outputs: every key but the manifests.
+pub async fn data_keys(bucket: &str) -> Vec<String> {
+    let mut keys = keys(bucket).await;
+    keys.retain(|k| !k.contains("_sluice/manifests/"));
+    keys
+}
+
 pub async fn keys(bucket: &str) -> Vec<String> {
     let resp = s3()
         .await

@@ -10,6 +10,7 @@ mod cli_filter;
 mod cli_inspect;
 mod cli_report;
 mod cli_where;
+mod exactly_once;
 mod fault_proxy;
 mod faults;
 mod overflow;
