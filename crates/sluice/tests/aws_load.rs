@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 type Item = HashMap<String, AttributeValue>;
 
 /// Creates an on-demand table keyed by `key` (and `sort`), each `(name, S|N)`.
-async fn table(key: (&str, &str), sort: Option<(&str, &str)>) -> String {
+pub(crate) async fn table(key: (&str, &str), sort: Option<(&str, &str)>) -> String {
     let name = unique("customers");
     let mut create = dynamodb()
         .await
@@ -47,7 +47,7 @@ async fn table(key: (&str, &str), sort: Option<(&str, &str)>) -> String {
 }
 
 /// Every item of the table, sorted by their partition then sort key text.
-async fn items(table: &str) -> Vec<Item> {
+pub(crate) async fn items(table: &str) -> Vec<Item> {
     let client = dynamodb().await;
     let mut all = Vec::new();
     let mut start = None;
@@ -77,7 +77,7 @@ async fn items(table: &str) -> Vec<Item> {
 }
 
 /// The number of items, counted by DynamoDB.
-async fn count(table: &str) -> i32 {
+pub(crate) async fn count(table: &str) -> i32 {
     let client = dynamodb().await;
     let (mut n, mut start) = (0, None);
     loop {
@@ -97,11 +97,11 @@ async fn count(table: &str) -> i32 {
     }
 }
 
-fn s(v: &str) -> AttributeValue {
+pub(crate) fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-fn n(v: &str) -> AttributeValue {
+pub(crate) fn n(v: &str) -> AttributeValue {
     AttributeValue::N(v.into())
 }
 

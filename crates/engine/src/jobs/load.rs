@@ -100,6 +100,8 @@ struct Cell {
     kind: Kind,
     start: usize,
     end: usize,
+    /// Its name and value as DynamoDB counts them towards the item size.
+    size: usize,
 }
 
 /// A committed row: its line, its cells, its key ranges.
@@ -113,6 +115,8 @@ struct Entry {
     /// The end of its values in the text buffer.
     text_end: usize,
     size: usize,
+    /// The row as it came in, in the raw buffer.
+    raw: (usize, usize),
 }
 
 /// One row as an item; see [`Load::items`].
@@ -126,6 +130,9 @@ pub struct Item<'a> {
     pub sort_key: Option<&'a str>,
     /// The item's size as DynamoDB counts it, in bytes.
     pub size: usize,
+    /// The row as it came in, without its line ending: for the rejects,
+    /// should a write refuse the item.
+    pub raw: &'a [u8],
     cells: &'a [Cell],
     text: &'a str,
     names: &'a [String],
@@ -144,6 +151,13 @@ impl<'a> Item<'a> {
             };
             (c.column, names[c.column].as_str(), value)
         })
+    }
+
+    /// The size of each non-key attribute (name and value, as DynamoDB
+    /// counts them), in the order of [`Item::attributes`]; the key's are
+    /// the rest of [`Item::size`].
+    pub fn attribute_sizes(&self) -> impl Iterator<Item = usize> + 'a {
+        self.cells.iter().map(|c| c.size)
     }
 }
 
@@ -174,6 +188,8 @@ pub struct Load {
     text: Vec<u8>,
     cells: Vec<Cell>,
     entries: Vec<Entry>,
+    /// The rows of the items taken so far, as they came in.
+    raw: Vec<u8>,
     row: RowState,
     /// Reused while rewriting a number.
     scratch: Vec<u8>,
@@ -191,6 +207,7 @@ impl Load {
             text: Vec::new(),
             cells: Vec::new(),
             entries: Vec::new(),
+            raw: Vec::new(),
             row: RowState::default(),
             scratch: Vec::new(),
         }
@@ -211,6 +228,7 @@ impl Load {
             key: &text[e.key.0..e.key.1],
             sort_key: e.sort_key.map(|(a, b)| &text[a..b]),
             size: e.size,
+            raw: &self.raw[e.raw.0..e.raw.1],
             cells: &self.cells[e.cells.0..e.cells.1],
             text,
             names: &self.names,
@@ -222,6 +240,7 @@ impl Load {
         self.text.clear();
         self.cells.clear();
         self.entries.clear();
+        self.raw.clear();
     }
 
     /// The end of the committed text and cells.
@@ -449,7 +468,8 @@ impl Job for Load {
             return Flow::Next;
         };
         let range = (start, self.text.len());
-        self.row.size += self.names[index].len() + size;
+        let size = self.names[index].len() + size;
+        self.row.size += size;
         if index == self.key_column {
             self.row.key = Some(range);
         } else if Some(index) == self.sort_column {
@@ -460,6 +480,7 @@ impl Job for Load {
                 kind,
                 start: range.0,
                 end: range.1,
+                size,
             });
         }
         Flow::Next
@@ -472,7 +493,10 @@ impl Job for Load {
             self.cells.truncate(cells_end);
             return Outcome::Rejected(reason);
         }
+        let raw_start = self.raw.len();
+        self.raw.extend_from_slice(row.content());
         self.entries.push(Entry {
+            raw: (raw_start, self.raw.len()),
             line: row.line,
             cells: (cells_end, self.cells.len()),
             key: self.row.key.unwrap_or_default(),

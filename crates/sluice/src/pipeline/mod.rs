@@ -31,6 +31,15 @@ pub trait Sink<J: Job> {
     /// Takes what the engine produced so far; returns the bytes written.
     async fn take(&mut self, engine: &mut Engine<J>, scratch: &mut Vec<u8>) -> anyhow::Result<u64>;
 
+    /// The input was read whole: completes the work whose outcome may
+    /// still reject rows (writes in flight), moving those rows to the
+    /// engine's rejects ([`Engine::reject_selected`]) before the last are
+    /// taken and the counts read.
+    async fn drain(&mut self, engine: &mut Engine<J>) -> anyhow::Result<()> {
+        let _ = engine;
+        Ok(())
+    }
+
     /// Stages the results into `commit` (the input was read whole). May
     /// add to the summary's bytes out. On failure, discards what it has
     /// not staged.
@@ -224,11 +233,12 @@ async fn stream<J: Job, S: Sink<J>>(
         bytes_out += sink.take(&mut engine, &mut scratch).await?;
         take_rejects(&mut engine, rejects, &mut scratch).await?;
     }
-    let counts = engine.finish().with_context(|| input.name().to_string())?;
+    engine.finish().with_context(|| input.name().to_string())?;
     bytes_out += sink.take(&mut engine, &mut scratch).await?;
+    sink.drain(&mut engine).await?;
     take_rejects(&mut engine, rejects, &mut scratch).await?;
     let summary = Summary {
-        counts,
+        counts: engine.counts(),
         bytes_in: engine.bytes(),
         bytes_out,
         seconds: started.elapsed().as_secs_f64(),
