@@ -98,6 +98,9 @@ pub struct HttpFault {
     /// A request matches when it has this header (name in any case) with a
     /// value containing the given text; `None` matches every request.
     pub header: Option<(String, String)>,
+    /// ... and when its request line contains each of these (`POST ` and
+    /// `uploadId=` pick CompleteMultipartUpload).
+    pub line: Vec<String>,
     /// The share of matching requests answered, spread evenly: 0.25 is the
     /// 4th, 8th, 12th...
     pub fraction: f64,
@@ -114,6 +117,7 @@ impl HttpFault {
     pub fn dynamodb_throttle(target: &str, fraction: f64) -> Self {
         HttpFault {
             header: Some(("x-amz-target".into(), target.into())),
+            line: Vec::new(),
             fraction,
             limit: u32::MAX,
             status: 400,
@@ -122,8 +126,39 @@ impl HttpFault {
         }
     }
 
+    /// S3's answer to a share of every request: `500 InternalError` or
+    /// `503 SlowDown`, as S3 gives them under load.
+    pub fn s3(status: u16, fraction: f64) -> Self {
+        let code = if status == 503 {
+            "SlowDown"
+        } else {
+            "InternalError"
+        };
+        HttpFault {
+            header: None,
+            line: Vec::new(),
+            fraction,
+            limit: u32::MAX,
+            status,
+            content_type: "application/xml".into(),
+            body: format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>injected</Message><RequestId>injected</RequestId></Error>"),
+        }
+    }
+
+    /// The same fault, for requests whose request line contains each of
+    /// `texts`, at most `limit` times.
+    pub fn on_line(mut self, texts: &[&str], limit: u32) -> Self {
+        self.line = texts.iter().map(|t| t.to_string()).collect();
+        self.limit = limit;
+        self
+    }
+
     /// Whether a request with this head is one to consider.
     fn matches(&self, head: &str) -> bool {
+        let first = head.lines().next().unwrap_or_default();
+        if !self.line.iter().all(|l| first.contains(l.as_str())) {
+            return false;
+        }
         let Some((name, value)) = &self.header else {
             return true;
         };

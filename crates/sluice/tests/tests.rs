@@ -11,6 +11,7 @@ mod cli_filter;
 mod cli_inspect;
 mod cli_report;
 mod cli_where;
+mod commit_faults;
 mod exactly_once;
 mod fault_proxy;
 mod faults;

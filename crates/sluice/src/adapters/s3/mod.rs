@@ -88,24 +88,27 @@ pub async fn remove(client: &Client, bucket: &str, key: &str) -> anyhow::Result<
 }
 
 /// A small object whole (a manifest) and its ETag; `None` when there is
-/// no such object.
+/// no such object. A body cut short is read again (up to 3 times): the
+/// SDK retries requests, not bodies already under way.
 pub async fn get_small(
     client: &Client,
     bucket: &str,
     key: &str,
 ) -> anyhow::Result<Option<(Vec<u8>, Option<String>)>> {
-    let resp = match client.get_object().bucket(bucket).key(key).send().await {
-        Ok(resp) => resp,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-        Err(e) => anyhow::bail!("{}: cannot read: {}", url(bucket, key), describe(&e)),
-    };
-    let etag = resp.e_tag().map(|t| t.trim_matches('"').to_string());
-    let body = resp
-        .body
-        .collect()
-        .await
-        .map_err(|e| anyhow!("{}: cannot read: {e}", url(bucket, key)))?;
-    Ok(Some((body.into_bytes().to_vec(), etag)))
+    let mut attempt = 1;
+    loop {
+        let resp = match client.get_object().bucket(bucket).key(key).send().await {
+            Ok(resp) => resp,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => anyhow::bail!("{}: cannot read: {}", url(bucket, key), describe(&e)),
+        };
+        let etag = resp.e_tag().map(|t| t.trim_matches('"').to_string());
+        match resp.body.collect().await {
+            Ok(body) => return Ok(Some((body.into_bytes().to_vec(), etag))),
+            Err(e) if attempt == 3 => anyhow::bail!("{}: cannot read: {e}", url(bucket, key)),
+            Err(_) => attempt += 1,
+        }
+    }
 }
 
 /// The current ETag of an object, `None` when there is none.
