@@ -15,6 +15,9 @@ use std::time::Duration;
 
 const OBJECTS: usize = 50;
 
+/// Starts the proxy of one kind of fault.
+type MakeProxy = Box<dyn Fn() -> FaultProxy>;
+
 /// Object `i` in version `v`: a few KB, and a rejected row in odd versions.
 fn body(i: usize, v: usize) -> Vec<u8> {
     let mut out = b"id,value\n".to_vec();
@@ -118,7 +121,7 @@ async fn every_run_under_faults_publishes_whole_or_leaves_the_previous_result() 
         etags.insert(e, 0);
     }
     invoke(&stack, &endpoint());
-    let faults: [(&str, Box<dyn Fn() -> FaultProxy>); 4] = [
+    let faults: [(&str, MakeProxy); 4] = [
         (
             "connections cut mid-answer",
             Box::new(|| FaultProxy::start(&endpoint(), 1_500, 40, None)),
@@ -151,19 +154,18 @@ async fn every_run_under_faults_publishes_whole_or_leaves_the_previous_result() 
         let log = invoke(&stack, &proxy.url);
         let all = keys(&stack.dst).await;
         let (mut new, mut old) = (0, 0);
-        for i in 0..OBJECTS {
+        for (i, before) in shown.iter_mut().enumerate() {
             let now = version_shown(&stack, i, &etags, &all).await;
             assert!(
-                now == v || now == shown[i],
-                "object {i}: version {now} after a run for {v} from {}\n{log}",
-                shown[i]
+                now == v || now == *before,
+                "object {i}: version {now} after a run for {v} from {before}\n{log}"
             );
             if now == v {
                 new += 1
             } else {
                 old += 1
             }
-            shown[i] = now;
+            *before = now;
         }
         if std::env::var_os("DEBUG_FAULTS").is_some() {
             eprintln!("{log}");
