@@ -9,7 +9,7 @@ locals {
   source_objects      = "arn:${local.partition}:s3:::${var.io.source_bucket}/${var.io.source_prefix}*"
   destination_objects = "arn:${local.partition}:s3:::${var.io.destination_bucket}/${var.io.destination_prefix}*"
   # Rejected rows go under <destination prefix>_rejects/; a rerun that finds
-  # none removes the object an earlier version of the source left there.
+  # none removes the object the last manifest lists there.
   rejects_objects = "arn:${local.partition}:s3:::${var.io.destination_bucket}/${var.io.destination_prefix}_rejects/*"
 
   # Keys the function's own resources use (environment, failure queue, overflow
@@ -162,9 +162,20 @@ data "aws_iam_policy_document" "data" {
 
   statement {
     sid = "WriteDestinationObjects"
-    # Results are tagged with their row counts once complete.
-    actions   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
+    # GetObject reads the run's manifest (_sluice/manifests/ under the
+    # destination prefix) and, when a conditional write is refused, the ETag
+    # of the output another run wrote meanwhile.
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
     resources = [local.destination_objects]
+  }
+
+  # A first run finds no manifest: without ListBucket that reads as 403
+  # AccessDenied, not 404, and the run would fail instead of starting. Not
+  # narrowed by s3:prefix for the reason given for the source bucket.
+  statement {
+    sid       = "ListDestinationBucket"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${var.io.destination_bucket}"]
   }
 
   statement {
