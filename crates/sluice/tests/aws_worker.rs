@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 /// `sluice worker` draining the stack's queue into its destination.
-fn worker(stack: &Stack, extra: &[&str]) -> Command {
+pub fn worker(stack: &Stack, extra: &[&str]) -> Command {
     let mut cmd = sluice();
     with_aws(&mut cmd)
         .args([

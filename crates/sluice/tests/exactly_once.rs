@@ -227,3 +227,42 @@ async fn keys_under_reserved_prefixes_are_refused_by_lambda_and_watcher() {
             .unwrap();
     assert_eq!(m["counts"]["rejected"], 1);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_worker_keeps_the_newer_result_of_events_out_of_order() {
+    let stack = stack(30).await;
+    versioned(&stack.src).await;
+    let (old_body, new_body) = (csv(40, 7), csv(30, 3));
+    let v1 = put_version(&stack.src, KEY, &old_body).await;
+    let v2 = put_version(&stack.src, KEY, &new_body).await;
+    // Drop the notifications moto sent; send the events S3 would, late
+    // and twice: v2, v1, v2.
+    let sqs = crate::util::sqs().await;
+    sqs.purge_queue()
+        .queue_url(&stack.queue)
+        .send()
+        .await
+        .unwrap();
+    for (v, seq) in [
+        (&v2, "0055AED6DCD90281F0"),
+        (&v1, "0055AED6DCD90281E5"),
+        (&v2, "0055AED6DCD90281F0"),
+    ] {
+        let body = event(&stack.src, KEY, v, seq).to_string();
+        sqs.send_message()
+            .queue_url(&stack.queue)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+        // One at a time, in this order (a standard queue does not keep it).
+        let out = crate::aws_worker::worker(&stack, &["--dest-prefix", "filtered/"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let result = get(&stack.dst, &format!("filtered/{KEY}")).await;
+    assert_eq!(result.body, filter_file(&new_body));
+    let m = manifest(&stack.dst, "filtered/", KEY).await;
+    assert_eq!(m["source"]["version"].as_str(), Some(v2.as_str()));
+}
