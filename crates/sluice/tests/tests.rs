@@ -4,12 +4,14 @@
 mod aws_inspect;
 mod aws_lambda;
 mod aws_load;
+mod aws_metrics;
 mod aws_report;
 mod aws_worker;
 mod cli_filter;
 mod cli_inspect;
 mod cli_report;
 mod cli_where;
+mod emf;
 mod fault_proxy;
 mod faults;
 mod overflow;

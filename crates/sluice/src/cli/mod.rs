@@ -237,6 +237,20 @@ pub struct LambdaArgs {
     /// (until the invocation has measured its own).
     #[arg(long, env = "SLUICE_MIN_MB_PER_SEC", default_value_t = 5.0)]
     pub min_mb_per_sec: f64,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// The CloudWatch metrics the Lambda handler and the worker print (embedded metric format).
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// CloudWatch namespace of the metrics.
+    #[arg(long, env = "SLUICE_METRICS_NAMESPACE", default_value = crate::metrics::DEFAULT_NAMESPACE)]
+    pub metrics_namespace: String,
+    /// Value of the metrics' `Service` dimension (default: the Lambda function's name,
+    /// AWS_LAMBDA_FUNCTION_NAME, or `sluice-worker`). The `Job` dimension is the job's name.
+    #[arg(long, env = "SLUICE_METRICS_SERVICE")]
+    pub metrics_service: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +268,8 @@ pub struct WorkerArgs {
     pub route: RouteArgs,
     #[command(flatten)]
     pub job: JobArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 #[derive(Debug, Args)]

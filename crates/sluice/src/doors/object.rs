@@ -10,6 +10,7 @@ use super::route::{Decision, Route};
 use crate::adapters::s3;
 use crate::jobs::{self, report, Clients, Done, JobSpec, Plan};
 use crate::log;
+use crate::metrics::{self, Fate, Metrics, ObjectFigures};
 use crate::pipeline::location::Location;
 use crate::pipeline::{count_entries, Summary};
 use crate::time::date_of_rfc3339;
@@ -30,6 +31,8 @@ pub struct Processor {
     pub min_mb_per_sec: f64,
     /// Cell values may appear in the log (`SLUICE_LOG_VALUES`).
     pub log_values: bool,
+    /// The names the per-object and per-invocation metrics go under.
+    pub metrics: Metrics,
 }
 
 /// What became of one event.
@@ -122,8 +125,8 @@ impl Processor {
         tally
     }
 
-    /// Processes one event and logs what happened, with `context` fields
-    /// (such as the request id) on every line.
+    /// Processes one event, logs what happened, with `context` fields
+    /// (such as the request id) on every line, and prints its metrics.
     pub async fn handle(
         &self,
         ev: &ObjectEvent,
@@ -136,37 +139,9 @@ impl Processor {
         merge(&mut fields, context);
         let result = self.process(ev, budget).await;
         let ms = started.elapsed().as_millis() as u64;
-        match &result {
-            Ok(Outcome::Done(done)) => {
-                let (c, summary) = (done.summary.counts, &done.summary);
-                merge(&mut fields, &done.extra);
-                merge(
-                    &mut fields,
-                    &json!({"output": done.output, "rows": c.rows,
-                        "selected": c.selected, "dropped": c.dropped, "rejected": c.rejected,
-                        "bytes_in": summary.bytes_in, "bytes_out": summary.bytes_out, "duration_ms": ms}),
-                );
-                log::info("processed", fields);
-            }
-            Ok(Outcome::Forwarded(queue)) => {
-                merge(&mut fields, &json!({"queue": queue, "size": ev.size}));
-                log::info(
-                    "too big for the time left; forwarded to the worker queue",
-                    fields,
-                );
-            }
-            Ok(Outcome::Skipped(why)) => {
-                merge(&mut fields, &json!({"reason": why}));
-                log::info("skipped", fields);
-            }
-            Err(e) => {
-                merge(
-                    &mut fields,
-                    &json!({"error": format!("{e:#}"), "duration_ms": ms}),
-                );
-                log::error("failed", fields);
-            }
-        }
+        self.metrics
+            .object(&figures(&result, ev, ms), &metric_context(ev, context));
+        log_outcome(fields, &result, ev, ms);
         result
     }
 
@@ -258,6 +233,73 @@ impl Processor {
         m.insert("sluice-source-key".into(), ascii(&ev.key));
         m.insert("sluice-job".into(), self.spec.name().into());
         m
+    }
+}
+
+/// What the metrics count of an object's outcome.
+fn figures<'a>(
+    result: &'a anyhow::Result<Outcome>,
+    ev: &ObjectEvent,
+    ms: u64,
+) -> ObjectFigures<'a> {
+    let fate = match result {
+        Ok(Outcome::Done(done)) => Fate::Processed(&done.summary),
+        Ok(Outcome::Forwarded(_)) => Fate::Forwarded,
+        Ok(Outcome::Skipped(_)) => Fate::Skipped,
+        Err(_) => Fate::Failed,
+    };
+    ObjectFigures {
+        fate,
+        duration_ms: ms,
+        lag_ms: metrics::lag_ms(ev.time.as_deref()),
+    }
+}
+
+/// The properties a metrics line carries besides its figures: enough to
+/// find the object's log lines from a metric's data point.
+fn metric_context(ev: &ObjectEvent, context: &serde_json::Value) -> serde_json::Value {
+    let mut fields = json!({"bucket": ev.bucket, "key": ev.key});
+    merge(&mut fields, context);
+    fields
+}
+
+/// Logs what became of one object.
+fn log_outcome(
+    mut fields: serde_json::Value,
+    result: &anyhow::Result<Outcome>,
+    ev: &ObjectEvent,
+    ms: u64,
+) {
+    match result {
+        Ok(Outcome::Done(done)) => {
+            let (c, summary) = (done.summary.counts, &done.summary);
+            merge(&mut fields, &done.extra);
+            merge(
+                &mut fields,
+                &json!({"output": done.output, "rows": c.rows,
+                    "selected": c.selected, "dropped": c.dropped, "rejected": c.rejected,
+                    "bytes_in": summary.bytes_in, "bytes_out": summary.bytes_out, "duration_ms": ms}),
+            );
+            log::info("processed", fields);
+        }
+        Ok(Outcome::Forwarded(queue)) => {
+            merge(&mut fields, &json!({"queue": queue, "size": ev.size}));
+            log::info(
+                "too big for the time left; forwarded to the worker queue",
+                fields,
+            );
+        }
+        Ok(Outcome::Skipped(why)) => {
+            merge(&mut fields, &json!({"reason": why}));
+            log::info("skipped", fields);
+        }
+        Err(e) => {
+            merge(
+                &mut fields,
+                &json!({"error": format!("{e:#}"), "duration_ms": ms}),
+            );
+            log::error("failed", fields);
+        }
     }
 }
 
