@@ -20,6 +20,7 @@ mod jobs;
 mod log;
 mod metrics;
 mod pipeline;
+mod progress;
 mod time;
 
 use adapters::s3;

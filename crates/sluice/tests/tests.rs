@@ -16,6 +16,7 @@ mod fault_proxy;
 mod faults;
 mod overflow;
 mod pipeline;
+mod progress;
 mod runtime_api;
 mod util;
 mod watch;

@@ -48,7 +48,7 @@ pub struct FilterArgs {
     /// Write rejected rows here as CSV (line,reason,row): a path or s3://bucket/key.
     #[arg(long)]
     pub rejects: Option<String>,
-    /// No summary on stderr.
+    /// No summary and no progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -107,7 +107,7 @@ pub struct LoadArgs {
     /// Type and check every row, write the rejects, send nothing to DynamoDB (key columns are taken as strings).
     #[arg(long)]
     pub dry_run: bool,
-    /// No summary on stderr.
+    /// No summary and no progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -134,7 +134,7 @@ pub struct ReportArgs {
     /// The partition date (YYYY-MM-DD); by default the input's last-modified date (UTC).
     #[arg(long, value_parser = crate::time::parse_date)]
     pub ingest_date: Option<String>,
-    /// No summary on stderr.
+    /// No summary and no progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -289,6 +289,9 @@ pub struct WatchArgs {
     /// Only files ending with this are processed.
     #[arg(long, env = "SLUICE_SUFFIX", default_value = ".csv")]
     pub suffix: String,
+    /// No progress line on a terminal.
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub job: JobArgs,
 }

@@ -101,6 +101,7 @@ fn plan(spec: &JobSpec, rel: &Path, out: &Path, args: &WatchArgs) -> Plan {
         stem: report::stem(&rel.to_string_lossy(), "", &args.suffix),
         compress: args.job.compress.choice(),
         follow_input: true,
+        progress: !args.quiet,
         ..Plan::default()
     }
 }

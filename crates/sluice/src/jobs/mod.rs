@@ -99,6 +99,9 @@ pub struct Plan {
     pub follow_input: bool,
     /// Cell values may appear in the log fields (`SLUICE_LOG_VALUES`).
     pub log_values: bool,
+    /// A progress line on stderr while the input is read, when stderr is
+    /// a terminal (the CLI and the watcher, without `-q`).
+    pub progress: bool,
 }
 
 impl Plan {
@@ -193,6 +196,7 @@ pub async fn run(
     }
     let version = plan.source_version.as_deref();
     let mut input = Input::open(at, clients.s3.as_ref(), version).await?;
+    input.show_progress(plan.progress);
     let plan = &plan.with_source(&input.facts);
     let input = &mut input;
     match &spec.kind {
