@@ -55,9 +55,11 @@ def main():
     panel(speed, rows, "mb_per_s", "MB/s (higher is better)")
     panel(memory, rows, "peak_rss_mb", "peak RSS, MB (lower is better)")
     memory.set_yscale("log")
-    speed.legend(fontsize=8, loc="upper right")
+    handles, labels = speed.get_legend_handles_labels()
+    # Below the panels: inside, it would cover the bars.
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     # No timestamp in the file: the same results make the same bytes.
     fig.savefig(dst, dpi=100, metadata={"Software": None})
     print(f"wrote {dst}", file=sys.stderr)
