@@ -135,6 +135,21 @@ async fn events_twice_and_out_of_order_leave_identical_objects_and_manifest() {
         &[],
     );
     assert!(late.contains("superseded; nothing written"), "{late}");
+    // ... and counted: the metrics line says superseded, not processed.
+    let metrics = crate::emf::documents(&late);
+    let object = metrics
+        .iter()
+        .find(|d| d["key"] == KEY)
+        .unwrap_or_else(|| panic!("{late}"));
+    crate::emf::check(object).unwrap();
+    assert_eq!(
+        (
+            object["ObjectsSuperseded"].as_f64(),
+            object["ObjectsProcessed"].as_f64()
+        ),
+        (Some(1.0), Some(0.0)),
+        "{object}"
+    );
     let again = invoke(&stack, newer, &[]);
     assert!(
         again.contains("already processed from this version"),

@@ -48,7 +48,7 @@ pub struct FilterArgs {
     /// Write rejected rows here as CSV (line,reason,row): a path or s3://bucket/key.
     #[arg(long)]
     pub rejects: Option<String>,
-    /// No summary on stderr.
+    /// No summary and no progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -107,7 +107,7 @@ pub struct LoadArgs {
     /// Type and check every row, write the rejects, send nothing to DynamoDB (key columns are taken as strings).
     #[arg(long)]
     pub dry_run: bool,
-    /// No summary on stderr.
+    /// No summary and no progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -134,7 +134,7 @@ pub struct ReportArgs {
     /// The partition date (YYYY-MM-DD); by default the input's last-modified date (UTC).
     #[arg(long, value_parser = crate::time::parse_date)]
     pub ingest_date: Option<String>,
-    /// No summary on stderr.
+    /// No summary and no progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -237,6 +237,20 @@ pub struct LambdaArgs {
     /// (until the invocation has measured its own).
     #[arg(long, env = "SLUICE_MIN_MB_PER_SEC", default_value_t = 5.0)]
     pub min_mb_per_sec: f64,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// The CloudWatch metrics the Lambda handler and the worker print (embedded metric format).
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// CloudWatch namespace of the metrics.
+    #[arg(long, env = "SLUICE_METRICS_NAMESPACE", default_value = crate::metrics::DEFAULT_NAMESPACE)]
+    pub metrics_namespace: String,
+    /// Value of the metrics' `Service` dimension (default: the Lambda function's name,
+    /// AWS_LAMBDA_FUNCTION_NAME, or `sluice-worker`). The `Job` dimension is the job's name.
+    #[arg(long, env = "SLUICE_METRICS_SERVICE")]
+    pub metrics_service: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +268,8 @@ pub struct WorkerArgs {
     pub route: RouteArgs,
     #[command(flatten)]
     pub job: JobArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -273,6 +289,9 @@ pub struct WatchArgs {
     /// Only files ending with this are processed.
     #[arg(long, env = "SLUICE_SUFFIX", default_value = ".csv")]
     pub suffix: String,
+    /// No progress line on a terminal.
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub job: JobArgs,
 }

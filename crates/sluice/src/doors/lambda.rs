@@ -40,6 +40,10 @@ async fn handle(
     let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
     let mut budget = Budget::new(Some(deadline), processor.min_mb_per_sec);
     let (tally, failed_ids) = run_batch(processor, &batch, &context, &mut budget).await;
+    let objects = tally.processed + tally.skipped + tally.failed;
+    processor
+        .metrics
+        .invocation(objects, tally.failed, &context);
     log::info(
         "invocation done",
         json!({"request_id": event.context.request_id, "processed": tally.processed,

@@ -127,6 +127,7 @@ fn plan(spec: &JobSpec, rel: &Path, out: &Path, args: &WatchArgs) -> Result<Plan
         compress: args.job.compress.choice(),
         follow_input: true,
         ledger: Some(ledger),
+        progress: !args.quiet,
         ..Plan::default()
     })
 }

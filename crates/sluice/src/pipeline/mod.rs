@@ -232,6 +232,7 @@ async fn stream<J: Job, S: Sink<J>>(
             .with_context(|| input.name().to_string())?;
         bytes_out += sink.take(&mut engine, &mut scratch).await?;
         take_rejects(&mut engine, rejects, &mut scratch).await?;
+        input.tick(engine.counts().rows);
     }
     engine.finish().with_context(|| input.name().to_string())?;
     bytes_out += sink.take(&mut engine, &mut scratch).await?;

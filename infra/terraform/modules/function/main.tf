@@ -28,9 +28,11 @@ locals {
       SLUICE_SOURCE_PREFIX = var.io.source_prefix
       SLUICE_SUFFIX        = var.suffix
       SLUICE_LOG_LEVEL     = var.log_level
-      SLUICE_DELIMITER     = var.filter.delimiter
-      SLUICE_NO_HEADER     = tostring(var.filter.no_header)
-      SLUICE_SELECT        = join(",", var.filter.select)
+      # The metrics' namespace; each deployment (function, worker) names its Service.
+      SLUICE_METRICS_NAMESPACE = var.metrics_namespace
+      SLUICE_DELIMITER         = var.filter.delimiter
+      SLUICE_NO_HEADER         = tostring(var.filter.no_header)
+      SLUICE_SELECT            = join(",", var.filter.select)
     },
     # A condition replaces the threshold options: the binary refuses both.
     var.filter.where != null ? { SLUICE_WHERE = var.filter.where } : {
@@ -56,6 +58,7 @@ locals {
   # The function alone forwards objects it cannot finish in time to the worker queue.
   environment = merge(
     local.job_environment,
+    { SLUICE_METRICS_SERVICE = var.name },
     var.overflow_queue == null ? {} : {
       SLUICE_OVERFLOW_QUEUE_URL = var.overflow_queue.url
       SLUICE_MIN_MB_PER_SEC     = tostring(var.overflow_queue.min_mb_per_sec)

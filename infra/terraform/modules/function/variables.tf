@@ -335,3 +335,14 @@ variable "overflow_queue" {
     error_message = "overflow_queue.kms_key_arn must be a KMS key ARN."
   }
 }
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the per-object metrics the binary prints (SLUICE_METRICS_NAMESPACE); their dimensions are Service (the function's name) and Job."
+  type        = string
+  default     = "Sluice"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_./#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 letters, digits or . _ / # : - and not start with AWS/."
+  }
+}

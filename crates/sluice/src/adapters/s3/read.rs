@@ -31,6 +31,8 @@ pub struct Reader {
     pub last_modified: Option<std::time::SystemTime>,
     /// The object's `Content-Encoding`, when it has one.
     pub content_encoding: Option<String>,
+    /// The object's size in bytes, when the response says it.
+    pub size: Option<u64>,
 }
 
 impl Reader {
@@ -58,6 +60,7 @@ impl Reader {
                 .last_modified()
                 .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
             content_encoding: resp.content_encoding().map(str::to_string),
+            size: resp.content_length().and_then(|n| u64::try_from(n).ok()),
             body: resp.body,
             name,
         })
