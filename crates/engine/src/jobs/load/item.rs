@@ -30,7 +30,7 @@ pub(super) struct Cell {
     pub(super) size: usize,
 }
 
-/// One row as an item; see [`Load::items`].
+/// One row as an item; see [`Load::items`](super::Load::items).
 #[derive(Clone, Copy, Debug)]
 pub struct Item<'a> {
     /// The 1-based line on which the row starts.
