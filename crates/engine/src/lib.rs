@@ -56,7 +56,7 @@ pub use jobs::load::{
     MAX_SORT_KEY_BYTES,
 };
 pub use jobs::report::{
-    OrderReports, ReportOptions, Role, DEFAULT_MAX_GROUPS, GROUP_BYTES, REPORT_NAMES,
+    OrderReports, ReportOptions, Role, Rollup, DEFAULT_MAX_GROUPS, GROUP_BYTES, REPORT_NAMES,
 };
 pub use number::{
     compare_decimals, is_numeric, number_identity, numeric_text, write_fixed, Dec, DecError,

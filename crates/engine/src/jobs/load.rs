@@ -27,9 +27,13 @@
 //! assert_eq!(items[1].attributes().count(), 2); // the empty cell is left out
 //! ```
 
+mod item;
+
 use crate::error::JobError;
 use crate::job::{Flow, Header, Job, Outcome, Reason, Row};
 use crate::number::write_dynamo_number;
+use item::{Cell, Kind};
+pub use item::{Item, Value};
 
 /// The largest item DynamoDB stores, in bytes.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
@@ -75,35 +79,6 @@ impl Default for LoadOptions {
     }
 }
 
-/// An attribute value, borrowed from the job's buffers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Value<'a> {
-    /// A string.
-    S(&'a str),
-    /// A number, in text as DynamoDB accepts it.
-    N(&'a str),
-    /// A boolean.
-    Bool(bool),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    S,
-    N,
-    Bool(bool),
-}
-
-/// One typed cell: a column and a value range in the text buffer.
-#[derive(Clone, Copy, Debug)]
-struct Cell {
-    column: usize,
-    kind: Kind,
-    start: usize,
-    end: usize,
-    /// Its name and value as DynamoDB counts them towards the item size.
-    size: usize,
-}
-
 /// A committed row: its line, its cells, its key ranges.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -117,48 +92,6 @@ struct Entry {
     size: usize,
     /// The row as it came in, in the raw buffer.
     raw: (usize, usize),
-}
-
-/// One row as an item; see [`Load::items`].
-#[derive(Clone, Copy, Debug)]
-pub struct Item<'a> {
-    /// The 1-based line on which the row starts.
-    pub line: u64,
-    /// The partition key value (for a number key, as DynamoDB accepts it).
-    pub key: &'a str,
-    /// The sort key value, when the table has one.
-    pub sort_key: Option<&'a str>,
-    /// The item's size as DynamoDB counts it, in bytes.
-    pub size: usize,
-    /// The row as it came in, without its line ending: for the rejects,
-    /// should a write refuse the item.
-    pub raw: &'a [u8],
-    cells: &'a [Cell],
-    text: &'a str,
-    names: &'a [String],
-}
-
-impl<'a> Item<'a> {
-    /// The non-key attributes in column order: column index, name, value.
-    pub fn attributes(&self) -> impl Iterator<Item = (usize, &'a str, Value<'a>)> + 'a {
-        let (text, names) = (self.text, self.names);
-        self.cells.iter().map(move |c| {
-            let s = &text[c.start..c.end];
-            let value = match c.kind {
-                Kind::S => Value::S(s),
-                Kind::N => Value::N(s),
-                Kind::Bool(b) => Value::Bool(b),
-            };
-            (c.column, names[c.column].as_str(), value)
-        })
-    }
-
-    /// The size of each non-key attribute (name and value, as DynamoDB
-    /// counts them), in the order of [`Item::attributes`]; the key's are
-    /// the rest of [`Item::size`].
-    pub fn attribute_sizes(&self) -> impl Iterator<Item = usize> + 'a {
-        self.cells.iter().map(|c| c.size)
-    }
 }
 
 /// Per-row state while its fields arrive.

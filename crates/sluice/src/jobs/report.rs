@@ -13,7 +13,7 @@ use crate::pipeline::{count_entries, run_to_commit, Rejects, Sink, Summary};
 use crate::time::date_of;
 use serde_json::json;
 use sluice_engine::{
-    Dialect, Engine, ErrorKind, JobError, OrderReports, ReportOptions, GROUP_BYTES,
+    Dialect, Engine, ErrorKind, JobError, OrderReports, ReportOptions, GROUP_BYTES, REPORT_NAMES,
 };
 
 /// Names the outputs of one source: its ingest date and file stem.
@@ -188,7 +188,10 @@ impl Sink<OrderReports> for Reports<'_> {
         commit: &mut Commit,
     ) -> anyhow::Result<Vec<String>> {
         let mut outputs = Vec::new();
-        for (name, csv) in engine.job().reports() {
+        // One report at a time: only one is held in memory.
+        let rollup = engine.job().rollup();
+        for (index, name) in REPORT_NAMES.into_iter().enumerate() {
+            let csv = rollup.csv(index);
             let at = under(self.place, &self.partition.report_key(name));
             let mut out = Output::create(&at, self.clients.s3.as_ref(), self.options.clone())?;
             if let Err(e) = out.write(&csv).await {

@@ -79,7 +79,7 @@ impl Groups {
     /// group yet.
     #[inline]
     pub(super) fn add(&mut self, key: &[Packed], texts: &[&[u8]], profit: i128) -> bool {
-        let hash = hash_key(key);
+        let hash = hash_key(key, texts);
         let mask = self.slots.len().wrapping_sub(1);
         let mut i = hash as usize & mask;
         while let Some(&slot) = self.slots.get(i).filter(|&&s| s != 0) {
@@ -112,7 +112,7 @@ impl Groups {
         }
         self.raw.resize(self.raw.len() + SLACK, 0);
         let mut group = Group {
-            hash: hash_key(key),
+            hash: hash_key(key, texts),
             at,
             values: values.map(|v| self.values.intern(v)),
             orders: 0,
@@ -326,16 +326,23 @@ const KEEP: [[u64; 4]; Packed::BYTES + 1] = {
     table
 };
 
-/// A hash of a group key: one multiply-mix per two words. Fast, and good
-/// enough for a table of few keys; keys chosen to collide cost time here,
-/// never correctness.
+/// A hash of a group key (its runs `texts`, packed as `key`): one
+/// multiply-mix per two words, and the bytes of a run past
+/// [`Packed::BYTES`] too — runs that differ only there (long names, a
+/// number at the end) would otherwise share a hash and turn the table
+/// into one long probe. Keys chosen to collide cost time here, never
+/// correctness.
 #[inline(always)]
-fn hash_key(key: &[Packed]) -> u64 {
+fn hash_key(key: &[Packed], texts: &[&[u8]]) -> u64 {
     const K0: u64 = 0x9E37_79B9_7F4A_7C15;
     const K1: u64 = 0xD6E8_FEB8_6659_FD93;
-    key.iter().fold(0, |h, p| {
+    key.iter().zip(texts).fold(0, |h, (p, text)| {
         let h = mix(p.words[0] ^ K0 ^ p.len as u64, p.words[1] ^ K1 ^ h);
-        mix(p.words[2] ^ K0, p.words[3] ^ K1 ^ h)
+        let h = mix(p.words[2] ^ K0, p.words[3] ^ K1 ^ h);
+        match text.get(Packed::BYTES..) {
+            Some(tail) if !tail.is_empty() => h ^ hash_bytes(tail),
+            _ => h,
+        }
     })
 }
 
@@ -376,6 +383,11 @@ mod tests {
     fn runs_that_differ_past_the_packed_bytes_are_two_groups() {
         let (a, b) = ("x".repeat(40) + "a", "x".repeat(40) + "b");
         let mut groups = Groups::default();
+        assert_ne!(
+            hash_key(&[Packed::new(a.as_bytes(), 0, a.len())], &[a.as_bytes()]),
+            hash_key(&[Packed::new(b.as_bytes(), 0, b.len())], &[b.as_bytes()]),
+            "the bytes past the packed ones are hashed too"
+        );
         for (text, profit) in [(a.as_str(), 1), (&b, 2), (&a, 3), ("", 4), ("", 5)] {
             let key = [Packed::new(text.as_bytes(), 0, text.len())];
             let texts = [text.as_bytes()];

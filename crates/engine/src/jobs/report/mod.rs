@@ -17,7 +17,7 @@ use crate::job::{Header, Job, Outcome, Reason, Row};
 use crate::number::{Dec, DecError};
 use groups::{Groups, Packed};
 use profit::{profit_plain, rescale, scaled_profit};
-use rollup::Rollup;
+pub use rollup::Rollup;
 
 /// What a column is used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,12 +190,14 @@ impl OrderReports {
 
     /// The three reports as CSV, named as in [`REPORT_NAMES`].
     pub fn reports(&self) -> [(&'static str, Vec<u8>); 3] {
-        let rollup = Rollup::new(&self.groups, |mode| self.is_missing(mode));
-        [
-            (REPORT_NAMES[0], rollup.profit_by_region()),
-            (REPORT_NAMES[1], rollup.top_ship_mode_by_category()),
-            (REPORT_NAMES[2], rollup.orders_by_category()),
-        ]
+        let rollup = self.rollup();
+        [0, 1, 2].map(|i| (REPORT_NAMES[i], rollup.csv(i)))
+    }
+
+    /// The groups rolled up, to write the reports one at a time
+    /// ([`Rollup::csv`]) and hold only one.
+    pub fn rollup(&self) -> Rollup<'_> {
+        Rollup::new(&self.groups, |mode| self.is_missing(mode))
     }
 
     fn is_missing(&self, mode: &[u8]) -> bool {

@@ -1,7 +1,9 @@
 //! The groups rolled up to each report's key and written as CSV. Groups
 //! are rolled up by value ids, so `West` and `"West"` — two raw keys, one
 //! value — meet here; names are compared only through their ranks, and
-//! copied only into the output.
+//! copied only into the output. The largest roll-up, by sub-category, is
+//! a sorted array of 16 bytes a group, merged in place: its memory is
+//! bounded by the groups' whatever the number of distinct values.
 
 use super::groups::{Groups, Interner, Totals};
 use super::profit::PROFIT_SCALE;
@@ -9,8 +11,9 @@ use crate::csv::write_csv_field;
 use crate::number::write_fixed;
 use std::collections::{HashMap, HashSet};
 
-/// The groups rolled up to each report's key, each in its report's order.
-pub(super) struct Rollup<'a> {
+/// The groups rolled up to each report's key, each in its report's order;
+/// [`Rollup::csv`] writes one report at a time, so only one is held.
+pub struct Rollup<'a> {
     strings: &'a Interner,
     /// Region id and totals: most profitable first, equal profits by name.
     regions: Vec<(u32, Totals)>,
@@ -30,7 +33,7 @@ impl<'a> Rollup<'a> {
         let mut regions: HashMap<u32, Totals> = HashMap::new();
         let mut modes: HashMap<(u32, u32), u64> = HashMap::new();
         let mut categories = HashSet::new();
-        let mut subs: HashMap<(u32, u32), u64> = HashMap::new();
+        let mut subs = Vec::with_capacity(groups.len());
         for ([region, category, sub, mode], t) in groups.iter() {
             let by_region = regions.entry(region).or_default();
             by_region.orders += t.orders;
@@ -39,7 +42,7 @@ impl<'a> Rollup<'a> {
             if !missing(strings.get(mode)) {
                 *modes.entry((category, mode)).or_default() += t.orders;
             }
-            *subs.entry((category, sub)).or_default() += t.orders;
+            subs.push(((category, sub), t.orders));
         }
         let mut regions: Vec<_> = regions.into_iter().collect();
         regions
@@ -57,8 +60,15 @@ impl<'a> Rollup<'a> {
             .map(|c| (c, top.get(&c).copied()))
             .collect();
         top_modes.sort_unstable_by_key(|&(c, _)| rank(c));
-        let mut subs: Vec<_> = subs.into_iter().collect();
         subs.sort_unstable_by_key(|&((c, s), _)| (rank(c), rank(s)));
+        subs.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
+        subs.shrink_to_fit();
         Rollup {
             strings,
             regions,
@@ -71,7 +81,16 @@ impl<'a> Rollup<'a> {
         write_csv_field(out, self.strings.get(id));
     }
 
-    pub(super) fn profit_by_region(&self) -> Vec<u8> {
+    /// Report `index` of [`super::REPORT_NAMES`] as CSV.
+    pub fn csv(&self, index: usize) -> Vec<u8> {
+        match index {
+            0 => self.profit_by_region(),
+            1 => self.top_ship_mode_by_category(),
+            _ => self.orders_by_category(),
+        }
+    }
+
+    fn profit_by_region(&self) -> Vec<u8> {
         let mut out = b"region,profit,orders\n".to_vec();
         for &(region, t) in &self.regions {
             self.field(&mut out, region);
@@ -82,7 +101,7 @@ impl<'a> Rollup<'a> {
         out
     }
 
-    pub(super) fn top_ship_mode_by_category(&self) -> Vec<u8> {
+    fn top_ship_mode_by_category(&self) -> Vec<u8> {
         let mut out = b"category,ship_mode,orders\n".to_vec();
         for &(category, top) in &self.top_modes {
             self.field(&mut out, category);
@@ -99,7 +118,7 @@ impl<'a> Rollup<'a> {
         out
     }
 
-    pub(super) fn orders_by_category(&self) -> Vec<u8> {
+    fn orders_by_category(&self) -> Vec<u8> {
         let mut out = b"category,sub_category,orders\n".to_vec();
         for &((category, sub), orders) in &self.subs {
             self.field(&mut out, category);
