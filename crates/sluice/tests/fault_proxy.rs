@@ -2,6 +2,8 @@
 //! connection once the answers on it pass a byte count — a connection
 //! reset mid-body, as a flaky network gives — a set number of times, and
 //! can run a step (replace the object being read) at the moment it cuts.
+//! It counts the GET requests it passes on, so a test can tell which
+//! requests a read made.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -16,6 +18,7 @@ pub struct FaultProxy {
     pub url: String,
     cuts_left: Arc<AtomicU32>,
     cuts: u32,
+    gets: Arc<AtomicU32>,
 }
 
 impl FaultProxy {
@@ -27,6 +30,8 @@ impl FaultProxy {
         let upstream = upstream.trim_start_matches("http://").to_string();
         let cuts_left = Arc::new(AtomicU32::new(cuts));
         let left = Arc::clone(&cuts_left);
+        let gets = Arc::new(AtomicU32::new(0));
+        let counted = Arc::clone(&gets);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(server) = TcpStream::connect(&upstream) else {
@@ -34,14 +39,17 @@ impl FaultProxy {
                 };
                 let (left, on_cut) = (Arc::clone(&left), on_cut.clone());
                 let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                std::thread::spawn(move || pipe(c2, s2, u64::MAX, &AtomicU32::new(0), None));
-                std::thread::spawn(move || pipe(server, client, after, &left, on_cut));
+                let requests = Some(Arc::clone(&counted));
+                let never = AtomicU32::new(0);
+                std::thread::spawn(move || pipe(c2, s2, u64::MAX, &never, None, requests));
+                std::thread::spawn(move || pipe(server, client, after, &left, on_cut, None));
             }
         });
         FaultProxy {
             url,
             cuts_left,
             cuts,
+            gets,
         }
     }
 
@@ -49,16 +57,24 @@ impl FaultProxy {
     pub fn injected(&self) -> u32 {
         self.cuts - self.cuts_left.load(Ordering::SeqCst)
     }
+
+    /// How many GET requests went through.
+    pub fn gets(&self) -> u32 {
+        self.gets.load(Ordering::SeqCst)
+    }
 }
 
 /// Copies `from` to `to`; past `after` bytes, while cuts are left, cuts
-/// both directions.
+/// both directions. With `requests`, counts the reads that start a GET (a
+/// request's head arrives whole in one read; bodies that start with "GET "
+/// are not sent by the tests).
 fn pipe(
     mut from: TcpStream,
     mut to: TcpStream,
     after: u64,
     left: &AtomicU32,
     on_cut: Option<OnCut>,
+    requests: Option<Arc<AtomicU32>>,
 ) {
     let mut buf = vec![0u8; 64 << 10];
     let mut passed = 0u64;
@@ -68,6 +84,9 @@ fn pipe(
             Ok(n) => n,
         };
         passed += n as u64;
+        if let Some(count) = requests.as_ref().filter(|_| buf[..n].starts_with(b"GET ")) {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
         let cut = passed > after
             && left
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))

@@ -4,6 +4,7 @@
 mod aws_inspect;
 mod aws_lambda;
 mod aws_load;
+mod aws_ranged;
 mod aws_report;
 mod aws_worker;
 mod cli_filter;
