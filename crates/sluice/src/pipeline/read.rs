@@ -40,6 +40,8 @@ struct Raw {
     source: Source,
     name: String,
     ahead: Vec<u8>,
+    /// Bytes read from the source so far.
+    bytes: u64,
 }
 
 impl RawSource for Raw {
@@ -49,6 +51,14 @@ impl RawSource for Raw {
             self.ahead.clear();
             return Ok(());
         }
+        self.read_source(buf).await?;
+        self.bytes += buf.len() as u64;
+        Ok(())
+    }
+}
+
+impl Raw {
+    async fn read_source(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<()> {
         match &mut self.source {
             Source::Stdin(s) => local::read_chunk(&mut s.lock(), buf, &self.name),
             Source::File(f) => local::read_chunk(f, buf, &self.name),
@@ -104,6 +114,7 @@ impl Input {
             source,
             name: facts.name.clone(),
             ahead: Vec::new(),
+            bytes: 0,
         };
         let mut first = Vec::with_capacity(CHUNK_BYTES);
         raw.read_raw(&mut first).await?;
@@ -158,6 +169,11 @@ impl Input {
     /// The name used in messages.
     pub fn name(&self) -> &str {
         &self.facts.name
+    }
+
+    /// The bytes read from the source so far (compressed ones, when it is).
+    pub fn raw_bytes(&self) -> u64 {
+        self.raw.bytes
     }
 }
 
