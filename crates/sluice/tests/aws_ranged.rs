@@ -35,12 +35,16 @@ fn csv_of_len(len: usize) -> Vec<u8> {
 /// `sluice filter` of `s3://b/in.csv` to `out`, through `proxy`, with
 /// `connections` and the small range.
 fn filter(proxy: &FaultProxy, b: &str, out: &str, connections: &str) -> Output {
+    filter_key(proxy, b, "in.csv", out, connections)
+}
+
+fn filter_key(proxy: &FaultProxy, b: &str, key: &str, out: &str, connections: &str) -> Output {
     let mut cmd = sluice();
     with_aws(&mut cmd)
         .env("AWS_ENDPOINT_URL", &proxy.url)
         .env("SLUICE_S3_CONNECTIONS", connections)
         .env("SLUICE_S3_RANGE_BYTES", RANGE.to_string())
-        .args(["filter", &format!("s3://{b}/in.csv"), "-o"])
+        .args(["filter", &format!("s3://{b}/{key}"), "-o"])
         .arg(format!("s3://{b}/{out}"));
     cmd.output().unwrap()
 }
@@ -70,6 +74,23 @@ async fn ranged_reads_give_the_bytes_of_one_stream_at_every_size() {
         let ranges = len.div_ceil(RANGE).max(1) as u32 + u32::from(len == 0);
         assert_eq!(ranged.gets(), ranges, "{len} B, ranged");
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_compressed_object_is_read_in_ranges_and_decoded_in_order() {
+    use std::io::Write;
+    let b = bucket(false).await;
+    let body = csv_of_len(24 * RANGE);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&body).unwrap();
+    let packed = gz.finish().unwrap();
+    put(&b, "in.csv.gz", &packed).await;
+    let proxy = FaultProxy::start(&endpoint(), u64::MAX, 0, None);
+    let run = filter_key(&proxy, &b, "in.csv.gz", "out.csv", "3");
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(proxy.gets() as usize, packed.len().div_ceil(RANGE));
+    assert!(proxy.gets() > 1, "{} bytes packed: one range", packed.len());
+    assert!(get(&b, "out.csv").await.body == filter_file(&body));
 }
 
 #[tokio::test(flavor = "current_thread")]
