@@ -1,7 +1,7 @@
 //! S3 objects written all or nothing. Writes buffer one part at a
 //! time and go through a multipart upload with as many parts in flight as
-//! the process's S3 connections ([`super::Transfer`]), so memory stays
-//! within one part more than that.
+//! the process's S3 connections ([`super::Transfer`]), and at least two (as
+//! a single stream always had), so memory stays within one part more.
 //! Writing ends in [`Writer::stage`]: every part is uploaded (a small
 //! output's upload is only started then, with its final metadata), but
 //! nothing is visible until [`Staged::publish`] completes the upload; a
@@ -59,7 +59,7 @@ impl Writer {
             upload_id: None,
             next_part: 1,
             in_flight: VecDeque::new(),
-            parts_in_flight: super::transfer().connections,
+            parts_in_flight: super::transfer().connections.max(2),
             done: Vec::new(),
         }
     }
