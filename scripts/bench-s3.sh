@@ -7,8 +7,8 @@
 # The server is s3s-fs (crates.io, its `binary` feature), installed once into
 # SLUICE_BENCH_TOOLS (default ~/.cache/sluice-bench-tools), outside the repository; it stores
 # objects as files under the benchmark folder and shares this machine's cores with sluice.
-# Prints MB/s end to end (input bytes over wall time), peak RSS and the ratio to one
-# connection; unthrottled runs are the best of SLUICE_BENCH_RUNS (3). Run it alone:
+# Prints MB/s end to end (input bytes over wall time), peak RSS, the ratio to one
+# connection and sluice's own CPU time (user + system); unthrottled runs are the best of SLUICE_BENCH_RUNS (3). Run it alone:
 #   flock /tmp/sluice-bench.lock scripts/bench-s3.sh [BYTES]     (default 1073741824)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,14 +73,14 @@ for path in (filter_csv, report_csv):
 PY
 throttled="http://$(head -n 1 "$BENCH_WORK/throttle.addr")"
 
-# measure ARGV...: runs ARGV under GNU time; prints "SECONDS PEAK_KB".
+# measure ARGV...: runs ARGV under GNU time; prints "SECONDS PEAK_KB CPU_SECONDS".
 measure() {
   local out
-  out="$(/usr/bin/time -f '@@ %e %M' "$@" 2>&1 >/dev/null)" || {
+  out="$(/usr/bin/time -f '@@ %e %M %U %S' "$@" 2>&1 >/dev/null)" || {
     echo "failed: $* $out" >&2
     exit 1
   }
-  grep '^@@ ' <<<"$out" | tail -n 1 | cut -d' ' -f2-
+  grep '^@@ ' <<<"$out" | tail -n 1 | awk '{ print $2, $3, $4 + $5 }'
 }
 
 # best N ARGV...: the fastest of N runs, as measure prints it.
@@ -103,16 +103,16 @@ job_argv() {
   esac
 }
 
-# row NETWORK JOB CONNECTIONS "SECONDS KB" BASE_SECONDS: one line of the table.
+# row NETWORK JOB CONNECTIONS "SECONDS KB CPU" BASE_SECONDS: one line of the table.
 row() {
-  local seconds kb
-  read -r seconds kb <<<"$4"
-  awk -v n="$1" -v j="$2" -v c="$3" -v s="$seconds" -v kb="$kb" -v base="$5" -v b="$bytes" \
-    'BEGIN { printf "%-16s %-7s %6s %9.0f %12.1f %10.2fx\n", n, j, c, b / 1e6 / s, kb / 1024, base / s }'
+  local seconds kb cpu
+  read -r seconds kb cpu <<<"$4"
+  awk -v n="$1" -v j="$2" -v c="$3" -v s="$seconds" -v kb="$kb" -v cpu="$cpu" -v base="$5" -v b="$bytes" \
+    'BEGIN { printf "%-16s %-7s %6s %9.0f %12.1f %10.2fx %12.2f\n", n, j, c, b / 1e6 / s, kb / 1024, base / s, cpu }'
 }
 
 declare -A unthrottled # JOB: its 8-connection result without the throttle
-printf '%-16s %-7s %6s %9s %12s %11s\n' network job conns "MB/s" "peak RSS MB" "vs 1 conn"
+printf '%-16s %-7s %6s %9s %12s %11s %12s\n' network job conns "MB/s" "peak RSS MB" "vs 1 conn" "sluice CPU s"
 for network in throttled direct; do
   if [ "$network" = throttled ]; then
     endpoint="$throttled" label="$rate MB/s+${latency}ms" n=1

@@ -20,6 +20,10 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{sleep, sleep_until, Instant};
 
+/// How far behind its schedule a connection may catch up: a few of the
+/// timer's milliseconds on a busy machine.
+const SLACK: Duration = Duration::from_millis(20);
+
 /// What the proxy does to each connection.
 #[derive(Clone, Copy, Debug)]
 struct Limits {
@@ -148,8 +152,14 @@ async fn pipe(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, limits: Limits, w
         }
         if limits.bytes_per_sec > 0.0 {
             let busy = Duration::from_secs_f64(n as f64 / limits.bytes_per_sec);
-            free_at = free_at.max(Instant::now()) + busy;
-            sleep_until(free_at).await;
+            // A timer that woke late left the link idle for a while: that
+            // time is made up (up to SLACK), or the rate would be the
+            // timer's. Longer idle time is not saved up for a burst.
+            let now = Instant::now();
+            free_at = free_at.max(now - SLACK) + busy;
+            if free_at > now {
+                sleep_until(free_at).await;
+            }
         }
     }
     let _ = to.shutdown().await;

@@ -26,7 +26,7 @@ use aws_sdk_s3::Client;
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::Arc;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::task::AbortHandle;
 
 /// How many times one range resumes after a dropped connection.
@@ -133,8 +133,13 @@ impl Reader {
                     return Ok(false);
                 };
                 match fetch.next(&self.pin.name).await? {
-                    Some(bytes) => {
-                        buf.extend_from_slice(&bytes);
+                    // A whole chunk's piece takes the empty buffer's place.
+                    Some(piece) if buf.is_empty() => {
+                        *buf = piece;
+                        return Ok(true);
+                    }
+                    Some(piece) => {
+                        buf.extend_from_slice(&piece);
                         return Ok(true);
                     }
                     None => drop(self.fetches.pop_front()),
@@ -253,7 +258,7 @@ impl Pin {
 /// A range after the first, read by a task of its own into a channel that
 /// holds at most the range.
 struct Fetch {
-    rx: UnboundedReceiver<anyhow::Result<Bytes>>,
+    rx: UnboundedReceiver<anyhow::Result<Vec<u8>>>,
     /// Bytes the range holds, and bytes received so far: a task that
     /// stopped short (a panic) is an error, not the end.
     len: u64,
@@ -261,28 +266,16 @@ struct Fetch {
     task: AbortHandle,
 }
 
+/// Bytes a range's task gathers before handing them over. They are
+/// copied out of the HTTP client's buffers, which are often much larger
+/// than the bytes they hold: so what waits in memory is the range itself.
+/// One engine chunk, so a piece is handed on without a second copy.
+const PIECE_BYTES: usize = crate::adapters::local::CHUNK_BYTES;
+
 impl Fetch {
     fn spawn(pin: Arc<Pin>, start: u64, end: u64) -> Self {
         let (tx, rx) = unbounded_channel();
-        let task = tokio::spawn(async move {
-            let body = match pin.get(start, Some(end)).await {
-                Ok(body) => body,
-                Err(e) => {
-                    let range = format!("bytes {start}-{}", end - 1);
-                    let _ = tx.send(Err(anyhow!("{}: cannot read {range}: {e}", pin.name)));
-                    return;
-                }
-            };
-            let mut range = Range::started(start, Some(end), body);
-            loop {
-                let next = range.next(&pin).await.transpose();
-                let last = !matches!(next, Some(Ok(_)));
-                // A closed channel: the reader is gone, and so is the need.
-                if next.is_none_or(|n| tx.send(n).is_err()) || last {
-                    return;
-                }
-            }
-        });
+        let task = tokio::spawn(fetch(pin, start, end, tx));
         Fetch {
             rx,
             len: end - start,
@@ -291,16 +284,57 @@ impl Fetch {
         }
     }
 
-    async fn next(&mut self, name: &str) -> anyhow::Result<Option<Bytes>> {
+    async fn next(&mut self, name: &str) -> anyhow::Result<Option<Vec<u8>>> {
         match self.rx.recv().await {
-            Some(Ok(bytes)) => {
-                self.got += bytes.len() as u64;
-                Ok(Some(bytes))
+            Some(Ok(piece)) => {
+                self.got += piece.len() as u64;
+                Ok(Some(piece))
             }
             Some(Err(e)) => Err(e),
             None if self.got == self.len => Ok(None),
             None => anyhow::bail!("{name}: a range's reading task stopped (a panic: see above)"),
         }
+    }
+}
+
+/// Reads bytes `start..end` into `tx` in pieces of [`PIECE_BYTES`]; a
+/// closed channel means the reader is gone, and so is the need.
+async fn fetch(pin: Arc<Pin>, start: u64, end: u64, tx: UnboundedSender<anyhow::Result<Vec<u8>>>) {
+    let body = match pin.get(start, Some(end)).await {
+        Ok(body) => body,
+        Err(e) => {
+            let range = format!("bytes {start}-{}", end - 1);
+            let _ = tx.send(Err(anyhow!("{}: cannot read {range}: {e}", pin.name)));
+            return;
+        }
+    };
+    let mut range = Range::started(start, Some(end), body);
+    let mut piece = Vec::new();
+    loop {
+        let received = match range.next(&pin).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => break,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        let mut bytes = &received[..];
+        while !bytes.is_empty() {
+            if piece.capacity() == 0 {
+                let left = end - start - range.got + bytes.len() as u64;
+                piece.reserve_exact(PIECE_BYTES.min(left as usize));
+            }
+            let n = bytes.len().min(PIECE_BYTES - piece.len());
+            piece.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if piece.len() == PIECE_BYTES && tx.send(Ok(std::mem::take(&mut piece))).is_err() {
+                return;
+            }
+        }
+    }
+    if !piece.is_empty() {
+        let _ = tx.send(Ok(piece));
     }
 }
 
