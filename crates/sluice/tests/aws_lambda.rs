@@ -473,17 +473,19 @@ async fn a_large_object_streams_through_in_bounded_memory() {
     let small = run_object(&stack, &dir, 40).await;
     let large = run_object(&stack, &dir, 110).await;
     // Memory does not grow with the object: 70 MiB more data, less than
-    // one upload part (8 MiB) more memory — the SDK's transient buffers
-    // vary by a few MiB when the other tests load moto. (This is the
-    // unoptimised test build; the release build's figures are in the notes.)
+    // two 8 MiB buffers more memory — how full the ranges read ahead are
+    // depends on moto's pace, which varies when the other tests load it.
+    // (This is the unoptimised test build; the release build's figures are
+    // in the README.)
     assert!(
-        large < small + (8 << 20),
+        large < small + (16 << 20),
         "peak RSS {} MiB for 110 MiB vs {} MiB for 40 MiB",
         large >> 20,
         small >> 20
     );
-    // Those 72 MiB of buffers, and the unoptimised binary's ~25 MiB.
-    assert!(large < 104 << 20, "peak RSS {} MiB", large >> 20);
+    // Those 72 MiB of buffers, the HTTP client's own for 5 connections,
+    // and the unoptimised binary's ~25 MiB.
+    assert!(large < 112 << 20, "peak RSS {} MiB", large >> 20);
 }
 
 #[tokio::test(flavor = "current_thread")]
