@@ -57,10 +57,10 @@ fn default_connections() -> usize {
     memory.map_or(8, connections_for_memory)
 }
 
-/// Lambda allots one vCPU's worth of network and CPU at 1,769 MB and two
-/// at 3,538 MB. Below the first, 4 connections (their buffers, 2 × 4 × 8
-/// MiB at most, fit a 128 MB function beside the rest); up to the second,
-/// 8; above, 16.
+/// Lambda allots one vCPU's worth of CPU at 1,769 MB and two at 3,538 MB,
+/// and network with them. Below the first, 4 connections (their buffers,
+/// at most 4 ranges read ahead and 5 parts of 8 MiB, ~72 MiB, fit a 128 MB
+/// function beside the rest); up to the second, 8; above, 16.
 pub fn connections_for_memory(megabytes: u64) -> usize {
     match megabytes {
         0..1769 => 4,
