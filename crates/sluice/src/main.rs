@@ -81,6 +81,7 @@ fn arguments() -> Vec<std::ffi::OsString> {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     log::init()?;
+    s3::configure(cli.command.s3_args().transfer());
     match cli.command {
         Command::Filter(args) => doors::cli::filter(args).await,
         Command::Inspect(args) => doors::cli::inspect(args).await,

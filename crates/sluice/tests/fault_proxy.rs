@@ -7,6 +7,9 @@
 //!   a chosen fraction of the requests that match ([`HttpFault`]) itself,
 //!   with a given status and body — a throttled DynamoDB, an S3 that says
 //!   `SlowDown` — while the others go through to moto.
+//!
+//! Both count the GET requests they pass on ([`FaultProxy::gets`]), so a
+//! test can tell which requests a read made.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -23,6 +26,7 @@ pub struct FaultProxy {
     cuts: u32,
     /// The HTTP answers injected, when the proxy injects them.
     answered: Arc<Mutex<Turns>>,
+    gets: Arc<AtomicU32>,
 }
 
 impl FaultProxy {
@@ -34,6 +38,8 @@ impl FaultProxy {
         let upstream = upstream.trim_start_matches("http://").to_string();
         let cuts_left = Arc::new(AtomicU32::new(cuts));
         let left = Arc::clone(&cuts_left);
+        let gets = Arc::new(AtomicU32::new(0));
+        let counted = Arc::clone(&gets);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(server) = TcpStream::connect(&upstream) else {
@@ -41,8 +47,10 @@ impl FaultProxy {
                 };
                 let (left, on_cut) = (Arc::clone(&left), on_cut.clone());
                 let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                std::thread::spawn(move || pipe(c2, s2, u64::MAX, &AtomicU32::new(0), None));
-                std::thread::spawn(move || pipe(server, client, after, &left, on_cut));
+                let requests = Some(Arc::clone(&counted));
+                let never = AtomicU32::new(0);
+                std::thread::spawn(move || pipe(c2, s2, u64::MAX, &never, None, requests));
+                std::thread::spawn(move || pipe(server, client, after, &left, on_cut, None));
             }
         });
         FaultProxy {
@@ -50,6 +58,7 @@ impl FaultProxy {
             cuts_left,
             cuts,
             answered: Arc::default(),
+            gets,
         }
     }
 
@@ -68,7 +77,7 @@ impl FaultProxy {
                 };
                 let (turns, fault) = (Arc::clone(&turns), Arc::clone(&fault));
                 let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                std::thread::spawn(move || pipe(s2, c2, u64::MAX, &AtomicU32::new(0), None));
+                std::thread::spawn(move || pipe(s2, c2, u64::MAX, &AtomicU32::new(0), None, None));
                 std::thread::spawn(move || requests(client, server, &fault, &turns));
             }
         });
@@ -77,6 +86,7 @@ impl FaultProxy {
             cuts_left: Arc::new(AtomicU32::new(0)),
             cuts: 0,
             answered,
+            gets: Arc::default(),
         }
     }
 
@@ -84,6 +94,11 @@ impl FaultProxy {
     pub fn injected(&self) -> u32 {
         let answered = self.answered.lock().unwrap().injected;
         self.cuts - self.cuts_left.load(Ordering::SeqCst) + answered
+    }
+
+    /// How many GET requests went through (TCP level).
+    pub fn gets(&self) -> u32 {
+        self.gets.load(Ordering::SeqCst)
     }
 
     /// How many requests matched the HTTP fault's matcher (injected or not).
@@ -270,13 +285,16 @@ fn pass_body(head: &str, from: &mut impl BufRead, to: &mut impl Write) -> std::i
 }
 
 /// Copies `from` to `to`; past `after` bytes, while cuts are left, cuts
-/// both directions.
+/// both directions. With `requests`, counts the reads that start a GET (a
+/// request's head arrives whole in one read; bodies that start with "GET "
+/// are not sent by the tests).
 fn pipe(
     mut from: TcpStream,
     mut to: TcpStream,
     after: u64,
     left: &AtomicU32,
     on_cut: Option<OnCut>,
+    requests: Option<Arc<AtomicU32>>,
 ) {
     let mut buf = vec![0u8; 64 << 10];
     let mut passed = 0u64;
@@ -286,6 +304,9 @@ fn pipe(
             Ok(n) => n,
         };
         passed += n as u64;
+        if let Some(count) = requests.as_ref().filter(|_| buf[..n].starts_with(b"GET ")) {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
         let cut = passed > after
             && left
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))

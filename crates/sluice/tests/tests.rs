@@ -6,6 +6,7 @@ mod aws_lambda;
 mod aws_load;
 mod aws_load_limits;
 mod aws_metrics;
+mod aws_ranged;
 mod aws_report;
 mod aws_worker;
 mod cli_filter;

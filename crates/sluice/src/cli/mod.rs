@@ -7,7 +7,7 @@ mod options;
 
 use crate::jobs::{JobKind, JobSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-pub use options::{CompressArgs, CsvArgs, FilterOpts, LoadOpts, ReportOpts};
+pub use options::{CompressArgs, CsvArgs, FilterOpts, LoadOpts, ReportOpts, S3Args};
 use sluice_engine::{Dialect, InspectOptions};
 use std::path::PathBuf;
 
@@ -38,6 +38,21 @@ pub enum Command {
     Lambda(LambdaArgs),
 }
 
+impl Command {
+    /// How much of S3 each object may use at once.
+    pub fn s3_args(&self) -> &S3Args {
+        match self {
+            Command::Filter(a) => &a.s3,
+            Command::Inspect(a) => &a.s3,
+            Command::Report(a) => &a.s3,
+            Command::Load(a) => &a.s3,
+            Command::Watch(a) => &a.job.s3,
+            Command::Worker(a) => &a.job.s3,
+            Command::Lambda(a) => &a.job.s3,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct FilterArgs {
     /// Input: a path, `-` for stdin (the default), or s3://bucket/key.
@@ -57,6 +72,8 @@ pub struct FilterArgs {
     pub csv: CsvArgs,
     #[command(flatten)]
     pub compress: CompressArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl FilterArgs {
@@ -78,6 +95,8 @@ pub struct InspectArgs {
     /// The first row is data, not a header.
     #[arg(long)]
     pub no_header: bool,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl InspectArgs {
@@ -114,6 +133,8 @@ pub struct LoadArgs {
     pub load: LoadOpts,
     #[command(flatten)]
     pub csv: CsvArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl LoadArgs {
@@ -141,6 +162,8 @@ pub struct ReportArgs {
     pub report: ReportOpts,
     #[command(flatten)]
     pub csv: CsvArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl ReportArgs {
@@ -179,6 +202,8 @@ pub struct JobArgs {
     /// by default the log holds facts and counts only, so no account number reaches it.
     #[arg(long, env = "SLUICE_LOG_VALUES")]
     pub log_values: bool,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl JobArgs {

@@ -295,3 +295,26 @@ impl ReportOpts {
         Ok(options)
     }
 }
+
+/// How much of S3 one object may use at once.
+#[derive(Debug, Args)]
+pub struct S3Args {
+    /// Connections per S3 object: byte ranges read at once, and parts uploaded at once
+    /// (1: one GET stream). Default 8; in Lambda, from the function's memory: 4 below
+    /// 1,769 MB, 8 below 3,538 MB, 16 from there.
+    #[arg(long, env = "SLUICE_S3_CONNECTIONS", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub s3_connections: Option<u16>,
+    /// Bytes per ranged read (small ones let tests read many ranges).
+    #[arg(long, env = "SLUICE_S3_RANGE_BYTES", hide = true, default_value_t = crate::adapters::s3::RANGE_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub s3_range_bytes: u64,
+}
+
+impl S3Args {
+    /// The settings the S3 adapter uses.
+    pub fn transfer(&self) -> crate::adapters::s3::Transfer {
+        let connections = self.s3_connections.map(usize::from);
+        crate::adapters::s3::Transfer::new(connections, self.s3_range_bytes)
+    }
+}

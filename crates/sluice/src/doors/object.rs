@@ -309,14 +309,8 @@ fn log_outcome(
 ) {
     match result {
         Ok(Outcome::Done(done)) => {
-            let (c, summary) = (done.summary.counts, &done.summary);
             merge(&mut fields, &done.extra);
-            merge(
-                &mut fields,
-                &json!({"output": done.output, "rows": c.rows,
-                    "selected": c.selected, "dropped": c.dropped, "rejected": c.rejected,
-                    "bytes_in": summary.bytes_in, "bytes_out": summary.bytes_out, "duration_ms": ms}),
-            );
+            merge(&mut fields, &done_fields(done, ms));
             log::info("processed", fields);
         }
         Ok(Outcome::Forwarded(queue)) => {
@@ -366,6 +360,20 @@ fn ascii(s: &str) -> String {
         out.push_str(&piece);
     }
     out
+}
+
+/// The per-object log line's account of a run: its counts, bytes and
+/// time, and where the time went — the input's and the outputs' MB/s and
+/// how long the engine waited for input (most of the run: the input is
+/// the bottleneck; see `--s3-connections`).
+fn done_fields(done: &Done, ms: u64) -> serde_json::Value {
+    let (c, summary) = (done.summary.counts, &done.summary);
+    let tenths = |x: f64| (x * 10.0).round() / 10.0;
+    json!({"output": done.output, "rows": c.rows,
+        "selected": c.selected, "dropped": c.dropped, "rejected": c.rejected,
+        "bytes_in": summary.bytes_in, "bytes_out": summary.bytes_out, "duration_ms": ms,
+        "read_mb_s": tenths(summary.read_mb_s()), "write_mb_s": tenths(summary.write_mb_s()),
+        "input_wait_ms": (summary.wait_seconds * 1e3) as u64})
 }
 
 pub(crate) fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {

@@ -24,6 +24,7 @@ fn summary() -> Summary {
         bytes_in: 4_000_000,
         bytes_out: 2_000_000,
         seconds: 1.5,
+        ..Summary::default()
     }
 }
 

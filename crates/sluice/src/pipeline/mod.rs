@@ -185,6 +185,8 @@ pub async fn run_to_commit<J: Job, S: Sink<J>>(
             Err(e)
         }
     };
+    // Until the last part of every output was up.
+    summary.write_seconds = started.elapsed().as_secs_f64();
     let (done, sample) = match staged {
         Ok(staged) => staged,
         Err(e) => {
@@ -222,8 +224,11 @@ async fn stream<J: Job, S: Sink<J>>(
     let mut chunk = Vec::with_capacity(read::CHUNK_BYTES);
     let mut scratch = Vec::new();
     let mut bytes_out = 0u64;
+    let mut wait = std::time::Duration::ZERO;
     loop {
+        let asked = Instant::now();
         input.read_chunk(&mut chunk).await?;
+        wait += asked.elapsed();
         if chunk.is_empty() {
             break;
         }
@@ -234,6 +239,7 @@ async fn stream<J: Job, S: Sink<J>>(
         take_rejects(&mut engine, rejects, &mut scratch).await?;
         input.tick(engine.counts().rows);
     }
+    let read_seconds = started.elapsed().as_secs_f64();
     engine.finish().with_context(|| input.name().to_string())?;
     bytes_out += sink.take(&mut engine, &mut scratch).await?;
     sink.drain(&mut engine).await?;
@@ -243,6 +249,10 @@ async fn stream<J: Job, S: Sink<J>>(
         bytes_in: engine.bytes(),
         bytes_out,
         seconds: started.elapsed().as_secs_f64(),
+        raw_bytes_in: input.raw_bytes(),
+        read_seconds,
+        write_seconds: 0.0,
+        wait_seconds: wait.as_secs_f64(),
     };
     Ok((summary, engine))
 }

@@ -45,6 +45,8 @@ struct Raw {
     ahead: Vec<u8>,
     /// Bytes handed out so far (what the progress line counts).
     handed: u64,
+    /// Bytes read from the source so far.
+    bytes: u64,
 }
 
 impl RawSource for Raw {
@@ -62,6 +64,14 @@ impl Raw {
             self.ahead.clear();
             return Ok(());
         }
+        self.read_source(buf).await?;
+        self.bytes += buf.len() as u64;
+        Ok(())
+    }
+}
+
+impl Raw {
+    async fn read_source(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<()> {
         match &mut self.source {
             Source::Stdin(s) => local::read_chunk(&mut s.lock(), buf, &self.name),
             Source::File(f) => local::read_chunk(f, buf, &self.name),
@@ -109,7 +119,7 @@ impl Input {
                     etag: reader.etag.clone(),
                     version: reader.version.clone(),
                     compression: None,
-                    size: reader.size,
+                    size: Some(reader.size),
                 };
                 let encoding = reader.content_encoding.clone();
                 (Source::S3(Box::new(reader)), facts, encoding)
@@ -120,6 +130,7 @@ impl Input {
             name: facts.name.clone(),
             ahead: Vec::new(),
             handed: 0,
+            bytes: 0,
         };
         let mut first = Vec::with_capacity(CHUNK_BYTES);
         raw.fill(&mut first).await?;
@@ -186,6 +197,11 @@ impl Input {
     /// The name used in messages.
     pub fn name(&self) -> &str {
         &self.facts.name
+    }
+
+    /// The bytes read from the source so far (compressed ones, when it is).
+    pub fn raw_bytes(&self) -> u64 {
+        self.raw.bytes
     }
 }
 

@@ -80,7 +80,7 @@ variable "architecture" {
 # --- Sizing and failure handling ----------------------------------------------
 
 variable "memory_size" {
-  description = "Memory in MB (CPU scales with it). Sluice streams, so memory does not need to grow with the file."
+  description = "Memory in MB (CPU and network scale with it; sluice reads and writes S3 over 4 connections below 1,769 MB, 8 below 3,538 MB, 16 above: see the README's Performance section). Sluice streams, so memory does not need to grow with the file."
   type        = number
   default     = 512
 

@@ -3,9 +3,11 @@
 //! as `s3://bucket/key` with the service's code and message.
 
 mod read;
+mod transfer;
 mod write;
 
 pub use read::Reader;
+pub use transfer::{configure, transfer, Transfer, RANGE_BYTES};
 pub use write::{put, Published, PutRequest, Staged, Writer};
 
 use anyhow::anyhow;
