@@ -147,7 +147,9 @@ pub fn bootstrap(stack: &Stack, events: Vec<Value>, extra: &[(&str, &str)]) -> (
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    (cmd.spawn().unwrap(), api)
+    let mut child = cmd.spawn().unwrap();
+    drain_stderr(&mut child);
+    (child, api)
 }
 
 pub struct Object {
@@ -203,10 +205,31 @@ fn filtered(path: &str) -> Vec<u8> {
     out.stdout
 }
 
+/// The stderr readers of running bootstraps, by process id.
+type Drains = std::sync::Mutex<Vec<(u32, std::thread::JoinHandle<Vec<u8>>)>>;
+static DRAINS: Drains = std::sync::Mutex::new(Vec::new());
+
+/// Reads the child's stderr as it comes: a log longer than the pipe's
+/// buffer (64 KiB) would otherwise block the function mid-invocation.
+fn drain_stderr(child: &mut Child) {
+    use std::io::Read;
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = stderr.read_to_end(&mut all);
+        all
+    });
+    DRAINS.lock().unwrap().push((child.id(), reader));
+}
+
 pub fn stop(mut child: Child) -> String {
     let _ = child.kill();
-    let out = child.wait_with_output().unwrap();
-    text(&out.stderr)
+    let _ = child.wait();
+    let mut drains = DRAINS.lock().unwrap();
+    let at = drains.iter().position(|(id, _)| *id == child.id());
+    let reader = at.map(|at| drains.remove(at).1);
+    drop(drains);
+    text(&reader.map(|r| r.join().unwrap()).unwrap_or_default())
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -63,8 +63,10 @@ fn invoke(stack: &Stack, endpoint: &str) -> String {
         .collect();
     let env = [("AWS_ENDPOINT_URL", endpoint)];
     let (child, api) = bootstrap(stack, vec![json!({ "Records": records })], &env);
-    let _ = api.answer(Duration::from_secs(300));
-    stop(child)
+    let answered = api.try_answer(Duration::from_secs(300)).is_some();
+    let log = stop(child);
+    assert!(answered, "no answer in 5 minutes:\n{log}");
+    log
 }
 
 /// The version whose outputs object `i` shows, checking that they agree:

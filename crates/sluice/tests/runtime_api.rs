@@ -40,6 +40,11 @@ impl RuntimeApi {
         RuntimeApi { address, answers }
     }
 
+    /// The next answer, if it comes within `timeout`.
+    pub fn try_answer(&self, timeout: Duration) -> Option<Answer> {
+        self.answers.recv_timeout(timeout).ok()
+    }
+
     /// The next answer, waiting up to `timeout`.
     pub fn answer(&self, timeout: Duration) -> Answer {
         self.answers
