@@ -149,6 +149,7 @@ async fn processor(
         overflow,
         min_mb_per_sec,
         log_values: job.log_values,
+        force: false,
     };
     Ok((processor, config))
 }

@@ -4,6 +4,7 @@
 //! Lambda handler and the worker share the per-object handling
 //! ([`object`]), the event parsing ([`events`]) and the routing ([`route`]).
 
+pub mod batch;
 pub mod cli;
 pub mod events;
 pub mod lambda;

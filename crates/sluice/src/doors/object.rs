@@ -30,6 +30,9 @@ pub struct Processor {
     pub min_mb_per_sec: f64,
     /// Cell values may appear in the log (`SLUICE_LOG_VALUES`).
     pub log_values: bool,
+    /// Process every object, even one whose manifest says it was already
+    /// processed from the same version with the same options (`--force`).
+    pub force: bool,
 }
 
 /// What became of one event.

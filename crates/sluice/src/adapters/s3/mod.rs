@@ -67,11 +67,11 @@ pub async fn head(
         .send()
         .await
         .map_err(|e| {
-            let what = match e.as_service_error() {
-                Some(s) if s.is_not_found() => "no such object".to_string(),
-                _ => describe(&e),
-            };
-            anyhow!("{}: cannot read its metadata: {what}", url(bucket, key))
+            let context = format!("{}: cannot read its metadata", url(bucket, key));
+            match e.as_service_error() {
+                Some(s) if s.is_not_found() => anyhow!("{context}: no such object"),
+                _ => super::retry::aws_error(context, &e).into(),
+            }
         })
 }
 

@@ -6,7 +6,7 @@
 //! object replaced meanwhile fails the read instead.
 
 use super::{describe, url};
-use anyhow::anyhow;
+use crate::adapters::retry::{aws_error, AwsError, Retry};
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
@@ -45,7 +45,7 @@ impl Reader {
         let name = url(bucket, key);
         let resp = get(client, bucket, key, version, None, 0)
             .await
-            .map_err(|e| anyhow!("{name}: cannot read: {e}"))?;
+            .map_err(|e| e.context(format!("{name}: cannot read")))?;
         Ok(Reader {
             client: client.clone(),
             bucket: bucket.to_string(),
@@ -109,14 +109,19 @@ impl Reader {
             self.offset,
         )
         .await
-        .map_err(|e| anyhow!("{}: cannot resume at byte {}: {e}", self.name, self.offset))?;
+        .map_err(|e| {
+            e.context(format!(
+                "{}: cannot resume at byte {}",
+                self.name, self.offset
+            ))
+        })?;
         self.body = resp.body;
         Ok(())
     }
 }
 
 /// One GET of `bucket/key` from byte `from`, pinned by `version` or
-/// `if_match`; errors described by their S3 code.
+/// `if_match`; errors described by their S3 code and classified.
 async fn get(
     client: &Client,
     bucket: &str,
@@ -124,7 +129,7 @@ async fn get(
     version: Option<&str>,
     if_match: Option<&str>,
     from: u64,
-) -> Result<GetObjectOutput, String> {
+) -> anyhow::Result<GetObjectOutput> {
     client
         .get_object()
         .bucket(bucket)
@@ -134,14 +139,19 @@ async fn get(
         .set_range((from > 0).then(|| format!("bytes={from}-")))
         .send()
         .await
-        .map_err(|e| match e.as_service_error() {
-            Some(s) if s.is_no_such_key() => {
-                "no such object (deleted before it was processed?)".to_string()
-            }
-            _ if describe(&e).starts_with("PreconditionFailed") => {
-                "the object was replaced while it was read; its new version has an event of its own"
-                    .to_string()
-            }
-            _ => describe(&e),
+        .map_err(|e| {
+            let permanent = |message: &str| AwsError {
+                message: message.to_string(),
+                retry: Retry::Permanent,
+            };
+            anyhow::Error::new(match e.as_service_error() {
+                Some(s) if s.is_no_such_key() => {
+                    permanent("no such object (deleted before it was processed?)")
+                }
+                _ if describe(&e).starts_with("PreconditionFailed") => permanent(
+                    "the object was replaced while it was read; its new version has an event of its own",
+                ),
+                _ => aws_error("GET", &e),
+            })
         })
 }

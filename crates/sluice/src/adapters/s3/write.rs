@@ -10,6 +10,7 @@
 //! accepts fits under its 10,000-part limit without knowing the size ahead.
 
 use super::{describe, url};
+use crate::adapters::retry::aws_error;
 use anyhow::{anyhow, Context};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
@@ -119,7 +120,7 @@ impl Writer {
                     .send()
                     .await
                     .map_err(|e| {
-                        anyhow!("{}: cannot start the upload: {}", self.name(), describe(&e))
+                        aws_error(format!("{}: cannot start the upload", self.name()), &e)
                     })?;
                 let id = resp
                     .upload_id()
@@ -149,7 +150,7 @@ impl Writer {
                 .body(ByteStream::from(body))
                 .send()
                 .await
-                .map_err(|e| anyhow!("{name}: part {number} failed: {}", describe(&e)))?;
+                .map_err(|e| aws_error(format!("{name}: part {number} failed"), &e))?;
             Ok(CompletedPart::builder()
                 .part_number(number)
                 .set_e_tag(resp.e_tag().map(str::to_string))
@@ -255,7 +256,7 @@ impl Staged {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| anyhow!("{name}: cannot write: {}", describe(&e)));
+                .map_err(|e| aws_error(format!("{name}: cannot write"), &e).into());
         };
         let result = self
             .client
@@ -272,7 +273,7 @@ impl Staged {
             .await;
         if let Err(e) = result {
             abort_upload(&self.client, &self.bucket, &self.key, id).await;
-            anyhow::bail!("{name}: cannot complete the upload: {}", describe(&e));
+            return Err(aws_error(format!("{name}: cannot complete the upload"), &e).into());
         }
         Ok(())
     }
