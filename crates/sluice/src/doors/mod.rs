@@ -10,6 +10,7 @@ pub mod events;
 pub mod lambda;
 pub mod object;
 pub mod overflow;
+pub mod prefix;
 pub mod route;
 pub mod watch;
 pub mod worker;

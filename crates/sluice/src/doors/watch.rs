@@ -11,6 +11,7 @@ use super::route::has_suffix;
 use crate::cli::WatchArgs;
 use crate::jobs::{self, report, Clients, Done, JobKind, JobSpec, Plan};
 use crate::log;
+use crate::pipeline::decode::Compression;
 use crate::pipeline::location::Location;
 use anyhow::Context;
 use serde_json::json;
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 /// What identifies a version of a file: size and modification time.
-type Stamp = (u64, Option<SystemTime>);
+pub(crate) type Stamp = (u64, Option<SystemTime>);
 
 pub async fn run(args: &WatchArgs, spec: &JobSpec, clients: &Clients) -> anyhow::Result<()> {
     let (dir, out) = folders(args)?;
@@ -44,7 +45,7 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec, clients: &Clients) -> anyhow:
             let rel = path
                 .strip_prefix(&dir)
                 .expect("scanned files are inside the folder");
-            let plan = plan(spec, rel, &out, args);
+            let plan = plan(spec, rel, &out, &args.suffix, args.job.compress.choice());
             if process(&path, &plan, spec, clients).await.is_err() {
                 failures += 1;
             }
@@ -81,8 +82,15 @@ fn folders(args: &WatchArgs) -> anyhow::Result<(PathBuf, PathBuf)> {
 
 /// Where the outputs of the file at `rel` go: the same relative path
 /// under the output folder (a document with `.json` added), rejects under
-/// its `_rejects/`, reports partitioned in it.
-fn plan(spec: &JobSpec, rel: &Path, out: &Path, args: &WatchArgs) -> Plan {
+/// its `_rejects/`, reports partitioned in it. Prefix runs over a folder
+/// name their outputs the same way.
+pub(crate) fn plan(
+    spec: &JobSpec,
+    rel: &Path,
+    out: &Path,
+    suffix: &str,
+    compress: Option<Option<Compression>>,
+) -> Plan {
     let result = match spec.kind {
         JobKind::Inspect { .. } => {
             let mut name = out.join(rel).into_os_string();
@@ -98,15 +106,15 @@ fn plan(spec: &JobSpec, rel: &Path, out: &Path, args: &WatchArgs) -> Plan {
             Location::Path(out.to_path_buf()),
             Location::Path(out.join("_rejects")),
         )),
-        stem: report::stem(&rel.to_string_lossy(), "", &args.suffix),
-        compress: args.job.compress.choice(),
+        stem: report::stem(&rel.to_string_lossy(), "", suffix),
+        compress,
         follow_input: true,
         ..Plan::default()
     }
 }
 
 /// Processes one file and logs the outcome.
-async fn process(
+pub(crate) async fn process(
     path: &Path,
     plan: &Plan,
     spec: &JobSpec,
@@ -152,7 +160,7 @@ fn log_done(fields: &mut serde_json::Value, done: &Done) {
 /// the output folder and hidden files (temporaries of writers in
 /// progress). An entry that vanishes or cannot be read is logged and
 /// passed over.
-fn scan(
+pub(crate) fn scan(
     dir: &Path,
     out: &Path,
     suffix: &str,

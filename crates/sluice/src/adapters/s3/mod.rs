@@ -109,3 +109,45 @@ pub async fn tag(
         .map_err(|e| anyhow!("{}: cannot tag: {}", url(bucket, key), describe(&e)))?;
     Ok(())
 }
+
+/// One object a listing found.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub key: String,
+    /// Without quotes, as notifications carry it.
+    pub etag: Option<String>,
+    pub size: Option<u64>,
+}
+
+/// Every object under `prefix` for which `keep` holds, in key order: one
+/// listing pass, 1,000 keys a page.
+pub async fn list(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    keep: impl Fn(&str) -> bool,
+) -> anyhow::Result<Vec<Listed>> {
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            super::retry::aws_error(format!("{}: cannot list", url(bucket, prefix)), &e)
+        })?;
+        for object in page.contents() {
+            let Some(key) = object.key().filter(|k| keep(k)) else {
+                continue;
+            };
+            found.push(Listed {
+                key: key.to_string(),
+                etag: object.e_tag().map(|t| t.trim_matches('"').to_string()),
+                size: object.size().and_then(|s| u64::try_from(s).ok()),
+            });
+        }
+    }
+    Ok(found)
+}
