@@ -153,7 +153,6 @@ pub fn bootstrap(stack: &Stack, events: Vec<Value>, extra: &[(&str, &str)]) -> (
 pub struct Object {
     pub body: Vec<u8>,
     pub metadata: std::collections::HashMap<String, String>,
-    pub tags: Vec<(String, String)>,
 }
 
 pub async fn get(bucket: &str, key: &str) -> Object {
@@ -167,23 +166,13 @@ pub async fn get(bucket: &str, key: &str) -> Object {
         .unwrap_or_else(|e| panic!("{bucket}/{key}: {e:?}"));
     let metadata = resp.metadata().cloned().unwrap_or_default();
     let body = resp.body.collect().await.unwrap().into_bytes().to_vec();
-    let tags = s3
-        .get_object_tagging()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
-    let tags = tags
-        .tag_set()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    Object {
-        body,
-        metadata,
-        tags,
-    }
+    Object { body, metadata }
+}
+
+/// The manifest of the last run for `source_key` under `prefix`.
+pub async fn manifest(bucket: &str, prefix: &str, source_key: &str) -> Value {
+    let key = format!("{prefix}_sluice/manifests/{source_key}.json");
+    serde_json::from_slice(&get(bucket, &key).await.body).unwrap()
 }
 
 pub async fn keys(bucket: &str) -> Vec<String> {
@@ -205,13 +194,6 @@ fn filtered(path: &str) -> Vec<u8> {
     let out = sluice().args(["filter", "-q", path]).output().unwrap();
     assert!(out.status.success());
     out.stdout
-}
-
-fn tag(tags: &[(String, String)], key: &str) -> String {
-    tags.iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 pub fn stop(mut child: Child) -> String {
@@ -248,9 +230,32 @@ async fn uploaded_file_with_spaces_is_filtered_into_the_destination() {
     // A small result carries its counts in metadata too.
     assert_eq!(out.metadata["sluice-rows"], "6");
     assert_eq!(out.metadata["sluice-selected"], "3");
-    assert_eq!(tag(&out.tags, "sluice-rows"), "6");
-    assert_eq!(tag(&out.tags, "sluice-selected"), "3");
-    assert_eq!(tag(&out.tags, "sluice-rejected"), "0");
+    // The run's manifest: the source read, the counts, the result's size
+    // and checksum; no rejects, and so no rejects object to delete.
+    let m = manifest(&stack.dst, "filtered/", "in/my file (1).csv").await;
+    assert_eq!(m["format"], "sluice-manifest/1");
+    assert_eq!(m["source"]["key"], "in/my file (1).csv");
+    assert_eq!(
+        m["source"]["etag"],
+        out.metadata["sluice-source-etag"].as_str()
+    );
+    assert_eq!(m["job"], "filter");
+    assert_eq!(
+        m["counts"],
+        json!({"read": 6, "selected": 3, "dropped": 3, "rejected": 0})
+    );
+    let outputs = m["outputs"].as_array().unwrap();
+    assert_eq!(outputs.len(), 1, "{m}");
+    assert_eq!(
+        outputs[0]["name"],
+        format!("s3://{}/filtered/in/my file (1).csv", stack.dst)
+    );
+    assert_eq!(outputs[0]["role"], "result");
+    assert_eq!(outputs[0]["bytes"], out.body.len());
+    assert_eq!(
+        outputs[0]["crc32"],
+        format!("{:08x}", crc32fast::hash(&out.body))
+    );
     // One JSON log line per object, with the request id and the counts.
     let line = log
         .lines()
@@ -294,7 +299,12 @@ async fn every_record_is_processed_and_a_deleted_object_fails_alone() {
     written.sort();
     assert_eq!(
         written,
-        ["filtered/in/a.csv", "filtered/in/b+c.csv"],
+        [
+            "filtered/_sluice/manifests/in/a.csv.json",
+            "filtered/_sluice/manifests/in/b+c.csv.json",
+            "filtered/in/a.csv",
+            "filtered/in/b+c.csv"
+        ],
         "{log}"
     );
     assert_eq!(
@@ -326,6 +336,7 @@ async fn a_repeated_event_rewrites_the_same_objects() {
     let (child, api) = bootstrap(&stack, vec![event.clone(), event], &[]);
     let first = api.answer(Duration::from_secs(60));
     let before = get(&stack.dst, "filtered/in/r.csv").await;
+    let manifest_before = manifest(&stack.dst, "filtered/", "in/r.csv").await;
     let second = api.answer(Duration::from_secs(60));
     let log = stop(child);
     assert_eq!(
@@ -336,9 +347,23 @@ async fn a_repeated_event_rewrites_the_same_objects() {
     let after = get(&stack.dst, "filtered/in/r.csv").await;
     assert_eq!(before.body, after.body);
     assert_eq!(before.metadata, after.metadata);
+    // The repeat saw the manifest of this very version and wrote nothing.
+    assert_eq!(
+        manifest_before,
+        manifest(&stack.dst, "filtered/", "in/r.csv").await
+    );
+    assert_eq!(manifest_before["counts"]["rejected"], 1);
+    assert!(log.contains("already processed from this version"), "{log}");
     let mut written = keys(&stack.dst).await;
     written.sort();
-    assert_eq!(written, ["filtered/_rejects/in/r.csv", "filtered/in/r.csv"]);
+    assert_eq!(
+        written,
+        [
+            "filtered/_rejects/in/r.csv",
+            "filtered/_sluice/manifests/in/r.csv.json",
+            "filtered/in/r.csv"
+        ]
+    );
     let rejects = get(&stack.dst, "filtered/_rejects/in/r.csv").await;
     assert_eq!(
         text(&rejects.body),

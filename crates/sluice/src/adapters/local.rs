@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -108,4 +108,28 @@ pub fn remove(path: &Path) -> anyhow::Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// A small file whole (a manifest); `None` when there is no such file.
+pub fn read_small(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("{}: cannot read", path.display())),
+    }
+}
+
+/// Writes a small file whole: to a temporary beside it, then renamed, so
+/// a reader sees the old or the new file, never a part.
+pub fn write_small(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let FileOutput::Temp { mut file, temp } = create(path)? else {
+        anyhow::bail!("{}: not a regular file", path.display());
+    };
+    let written = file.write_all(bytes).and_then(|()| file.sync_data());
+    let moved = written.and_then(|()| std::fs::rename(&temp, path));
+    if let Err(e) = moved {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e).with_context(|| format!("{}: cannot write", path.display()));
+    }
+    Ok(())
 }

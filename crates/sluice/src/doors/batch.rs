@@ -96,6 +96,7 @@ fn parse_task(schema: &str, task: &Value) -> Task {
                 version: text("s3VersionId").map(str::to_string),
                 time: None,
                 size: None,
+                sequencer: None,
             },
         ),
     }
@@ -165,6 +166,7 @@ pub fn task_result(task_id: &str, outcome: &anyhow::Result<Outcome>) -> TaskResu
     match outcome {
         Ok(Outcome::Done(done)) => succeeded(format!("{}: {}", done.output, done.line)),
         Ok(Outcome::Skipped(why)) => succeeded(format!("skipped: {why}")),
+        Ok(Outcome::Superseded(why)) => succeeded(format!("superseded: {why}")),
         Ok(Outcome::Forwarded(queue)) => {
             succeeded(format!("forwarded to the worker queue {queue}"))
         }

@@ -19,6 +19,9 @@ pub struct ObjectEvent {
     pub time: Option<String>,
     /// The object's size in bytes, when the event says it.
     pub size: Option<u64>,
+    /// The event's `sequencer` (hex): for one key, a later write has a
+    /// greater one once both are right-padded with zeros to one length.
+    pub sequencer: Option<String>,
 }
 
 /// One record of an event: the object it names, or why it cannot be read
@@ -169,6 +172,7 @@ fn parse_s3_record(record: &Value) -> Result<ObjectEvent, String> {
         version: text(record, &["s3", "object", "versionId"]),
         time: text(record, &["eventTime"]),
         size: record.pointer("/s3/object/size").and_then(Value::as_u64),
+        sequencer: text(record, &["s3", "object", "sequencer"]),
     })
 }
 
@@ -192,6 +196,7 @@ fn parse_eventbridge(value: &Value) -> Result<Option<ObjectEvent>, String> {
         version: text(value, &["detail", "object", "version-id"]),
         time: text(value, &["time"]),
         size: value.pointer("/detail/object/size").and_then(Value::as_u64),
+        sequencer: text(value, &["detail", "object", "sequencer"]),
     }))
 }
 

@@ -6,16 +6,16 @@
 
 use super::events::{Message, ObjectEvent};
 use super::overflow::{Budget, Overflow};
-use super::route::{Decision, Route};
-use crate::adapters::s3;
+use super::route::{Decision, Keys, Route};
 use crate::jobs::{self, report, Clients, Done, JobSpec, Plan};
 use crate::log;
 use crate::pipeline::location::Location;
-use crate::pipeline::{count_entries, Summary};
+use crate::pipeline::manifest::{self, Claim, Ledger, Stale};
+use crate::pipeline::Summary;
 use crate::time::date_of_rfc3339;
 use serde_json::json;
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 /// Processes S3 objects with one job and one route.
 pub struct Processor {
@@ -30,8 +30,8 @@ pub struct Processor {
     pub min_mb_per_sec: f64,
     /// Cell values may appear in the log (`SLUICE_LOG_VALUES`).
     pub log_values: bool,
-    /// Process every object, even one whose manifest says it was already
-    /// processed from the same version with the same options (`--force`).
+    /// Redo objects whose manifest shows them done (`--force`); a newer
+    /// version's result is still never replaced.
     pub force: bool,
 }
 
@@ -42,7 +42,11 @@ pub enum Outcome {
     Done(Box<Done>),
     /// Too big for the time left: sent to the worker fleet's queue.
     Forwarded(String),
+    /// Not processed, for this reason (not for this route, or already
+    /// done from this version with these options).
     Skipped(String),
+    /// A newer version of the source has a result: nothing written.
+    Superseded(String),
 }
 
 /// What the objects of one or more items became.
@@ -118,7 +122,9 @@ impl Processor {
                     budget.read(done.summary.bytes_in);
                     tally.done(&done.summary, &done.extra);
                 }
-                Ok(Outcome::Skipped(_) | Outcome::Forwarded(_)) => tally.skipped += 1,
+                Ok(Outcome::Skipped(_) | Outcome::Forwarded(_) | Outcome::Superseded(_)) => {
+                    tally.skipped += 1
+                }
                 Err(_) => tally.failed += 1,
             }
         }
@@ -162,6 +168,10 @@ impl Processor {
                 merge(&mut fields, &json!({"reason": why}));
                 log::info("skipped", fields);
             }
+            Ok(Outcome::Superseded(why)) => {
+                merge(&mut fields, &json!({"reason": why, "duration_ms": ms}));
+                log::info("superseded; nothing written", fields);
+            }
             Err(e) => {
                 merge(
                     &mut fields,
@@ -174,12 +184,9 @@ impl Processor {
     }
 
     async fn process(&self, ev: &ObjectEvent, budget: &Budget) -> anyhow::Result<Outcome> {
-        let (output_key, rejects_key) = match self.route.decide(ev) {
+        let keys = match self.route.decide(ev) {
             Decision::Skip(why) => return Ok(Outcome::Skipped(why)),
-            Decision::Process {
-                output_key,
-                rejects_key,
-            } => (output_key, rejects_key),
+            Decision::Process(keys) => keys,
         };
         if let (Some(overflow), Some(size)) = (&self.overflow, ev.size) {
             if !budget.fits(size) {
@@ -191,8 +198,24 @@ impl Processor {
             bucket: ev.bucket.clone(),
             key: ev.key.clone(),
         };
-        let plan = self.plan(ev, output_key, rejects_key);
-        let done = jobs::run(&self.spec, &self.clients, &source, &plan).await?;
+        let mut plan = self.plan(ev, &keys);
+        let outcome = match self.claim(ev, &keys).await {
+            Ok(ledger) => {
+                plan.ledger = ledger;
+                jobs::run(&self.spec, &self.clients, &source, &plan).await
+            }
+            Err(e) => Err(e),
+        };
+        let done = match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                return match e.downcast::<Stale>() {
+                    Ok(Stale::Superseded(why)) => Ok(Outcome::Superseded(why)),
+                    Ok(Stale::AlreadyDone(why)) => Ok(Outcome::Skipped(why)),
+                    Err(e) => Err(e),
+                }
+            }
+        };
         if let (Some(sent), Some(read)) = (&ev.etag, &done.input.etag) {
             if sent.trim_matches('"') != read {
                 log::info(
@@ -201,26 +224,56 @@ impl Processor {
                 );
             }
         }
-        self.tag_result(&plan, &done).await?;
         Ok(Outcome::Done(Box::new(done)))
     }
 
+    /// Reads the manifest of the object's last run and decides whether to
+    /// go on ([`Stale`] when not): a newer version's result, or this very
+    /// version done with these options, costs one GET and no read of the
+    /// source. Only runs with a destination keep a manifest.
+    async fn claim(&self, ev: &ObjectEvent, keys: &Keys) -> anyhow::Result<Option<Ledger>> {
+        if self.route.dest_bucket.is_empty() {
+            return Ok(None);
+        }
+        let source = manifest::Source {
+            bucket: ev.bucket.clone(),
+            key: ev.key.clone(),
+            version: ev.version.clone(),
+            etag: ev.etag.as_ref().map(|t| t.trim_matches('"').to_string()),
+            sequencer: ev.sequencer.clone(),
+            modified_ms: None,
+        };
+        let options = format!("{:?}; compress {:?}", self.spec, self.compress);
+        let mut ledger = Ledger {
+            at: Location::S3 {
+                bucket: self.route.dest_bucket.clone(),
+                key: keys.manifest.clone(),
+            },
+            client: self.clients.s3.clone(),
+            claim: Claim::new(source, self.spec.name(), options, self.force),
+            found: None,
+            started: SystemTime::now(),
+        };
+        ledger.found = ledger.check(&ledger.claim).await?.map(|f| f.0);
+        Ok(Some(ledger))
+    }
+
     /// Where the outputs of the object go, by the route's rules.
-    fn plan(&self, ev: &ObjectEvent, output_key: String, rejects_key: String) -> Plan {
+    fn plan(&self, ev: &ObjectEvent, keys: &Keys) -> Plan {
         let dest = &self.route.dest_bucket;
         let at = |key: String| Location::S3 {
             bucket: dest.clone(),
             key,
         };
-        let document = format!("{output_key}.json");
+        let document = format!("{}.json", keys.result);
         let result = match self.spec.kind {
             jobs::JobKind::Inspect { .. } if dest.is_empty() => None,
             jobs::JobKind::Inspect { .. } => Some(at(document)),
-            _ => Some(at(output_key)),
+            _ => Some(at(keys.result.clone())),
         };
         Plan {
             result,
-            rejects: Some(at(rejects_key)),
+            rejects: Some(at(keys.rejects.clone())),
             reports: Some((
                 at(self.route.dest_prefix.clone()),
                 at(self.route.rejects_prefix.clone()),
@@ -234,22 +287,6 @@ impl Processor {
             log_values: self.log_values,
             ..Plan::default()
         }
-    }
-
-    /// Tags the filter's result with the counts (multipart results carry
-    /// no counts in their metadata).
-    async fn tag_result(&self, plan: &Plan, done: &Done) -> anyhow::Result<()> {
-        let (jobs::JobKind::Filter(_), Some(Location::S3 { bucket, key })) =
-            (&self.spec.kind, &plan.result)
-        else {
-            return Ok(());
-        };
-        let client = self
-            .clients
-            .s3
-            .as_ref()
-            .expect("the object door has an S3 client");
-        s3::tag(client, bucket, key, &count_entries(&done.summary.counts)).await
     }
 
     /// The results' user metadata: where they came from, which job (the

@@ -45,7 +45,7 @@ pub fn notification(ev: &ObjectEvent) -> serde_json::Value {
     json!({"Records": [{"eventSource": "aws:s3", "eventName": name, "eventTime": ev.time,
         "s3": {"bucket": {"name": ev.bucket},
                "object": {"key": encode_key(&ev.key), "size": ev.size, "eTag": ev.etag,
-                          "versionId": ev.version}}}]})
+                          "versionId": ev.version, "sequencer": ev.sequencer}}}]})
 }
 
 /// The time an invocation has, and how fast it reads: a configured floor
@@ -114,6 +114,7 @@ mod tests {
             version: Some("v1".into()),
             time: Some("2026-11-30T01:00:00Z".into()),
             size: Some(40 << 30),
+            sequencer: Some("0055AED6DCD90281E5".into()),
         };
         let back = parse_event(&notification(&ev)).unwrap().remove(0).unwrap();
         assert!(back.is_created());

@@ -224,6 +224,7 @@ pub async fn run_s3(
                 version: None,
                 time: None,
                 size: o.size,
+                sequencer: None,
             };
             processor.handle(&event, context, budget).await
         })
@@ -233,7 +234,9 @@ pub async fn run_s3(
     while let Some(outcome) = outcomes.next().await {
         match outcome {
             Ok(Outcome::Done(_)) => counts.done += 1,
-            Ok(Outcome::Skipped(_) | Outcome::Forwarded(_)) => counts.skipped += 1,
+            Ok(Outcome::Skipped(_) | Outcome::Forwarded(_) | Outcome::Superseded(_)) => {
+                counts.skipped += 1
+            }
             Err(_) => counts.failed += 1,
         }
         progress.show(&counts);

@@ -26,13 +26,67 @@ pub struct Route {
 /// What to do with one event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
-    /// Process it: write the result and any rejects to these keys.
-    Process {
-        output_key: String,
-        rejects_key: String,
-    },
+    /// Process it: write its outputs to these keys.
+    Process(Keys),
     /// Leave it, for this reason.
     Skip(String),
+}
+
+/// Where the outputs of one source key go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keys {
+    pub result: String,
+    pub rejects: String,
+    pub manifest: String,
+}
+
+/// The folder of the manifests, under the destination prefix (a leading
+/// `_` keeps Athena and Glue from reading it as data).
+pub const MANIFESTS: &str = "_sluice/manifests/";
+
+/// The three namespaces of a destination — results, rejects, manifests —
+/// and the one rule that keeps them apart: a source key whose result or
+/// rejects would land in another namespace is refused, so no source's
+/// output can be another source's rejects or manifest. The S3 routes and
+/// the watcher's output folder both name their outputs here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Namespaces {
+    pub results: String,
+    pub rejects: String,
+    pub manifests: String,
+}
+
+impl Namespaces {
+    /// Results under `results`, rejects under `rejects`, manifests under
+    /// `results` + [`MANIFESTS`].
+    pub fn new(results: &str, rejects: &str) -> Self {
+        Namespaces {
+            results: results.to_string(),
+            rejects: rejects.to_string(),
+            manifests: format!("{results}{MANIFESTS}"),
+        }
+    }
+
+    /// The keys of the outputs of `key`, or why it may have none.
+    pub fn keys(&self, key: &str) -> Result<Keys, String> {
+        let keys = Keys {
+            result: format!("{}{key}", self.results),
+            rejects: format!("{}{key}", self.rejects),
+            manifest: format!("{}{key}.json", self.manifests),
+        };
+        let reserved = |what: &str, at: &str| {
+            format!("key is under a reserved prefix: its {what} would be {at:?}, which is kept for Sluice's own outputs; rename the object")
+        };
+        for (what, at) in [("result", &keys.result), ("rejects", &keys.rejects)] {
+            if at.starts_with(&self.manifests) {
+                return Err(reserved(what, at));
+            }
+        }
+        if keys.result.starts_with(&self.rejects) {
+            return Err(reserved("result", &keys.result));
+        }
+        Ok(keys)
+    }
 }
 
 /// Whether `key` ends with `suffix`, or with `suffix` and a compression's
@@ -55,6 +109,14 @@ impl Route {
         anyhow::ensure!(
             !self.dest_bucket.is_empty(),
             "the destination bucket is empty"
+        );
+        anyhow::ensure!(
+            !self.dest_prefix.starts_with(&self.rejects_prefix),
+            "the rejects prefix {:?} contains the destination prefix {:?}: a rejects object could \
+             take a result's key. Put rejects under or beside it, such as {:?}.",
+            self.rejects_prefix,
+            self.dest_prefix,
+            format!("{}_rejects/", self.dest_prefix)
         );
         if source_bucket == Some(self.dest_bucket.as_str()) {
             for (what, prefix) in [
@@ -94,10 +156,15 @@ impl Route {
         {
             return skip("key is under the destination prefix: it is a result, not a source");
         }
-        Decision::Process {
-            output_key: format!("{}{}", self.dest_prefix, ev.key),
-            rejects_key: format!("{}{}", self.rejects_prefix, ev.key),
+        match self.namespaces().keys(&ev.key) {
+            Ok(keys) => Decision::Process(keys),
+            Err(why) => Decision::Skip(why),
         }
+    }
+
+    /// The destination's namespaces.
+    pub fn namespaces(&self) -> Namespaces {
+        Namespaces::new(&self.dest_prefix, &self.rejects_prefix)
     }
 }
 
@@ -156,6 +223,7 @@ mod tests {
             version: None,
             time: None,
             size: None,
+            sequencer: None,
         }
     }
 
@@ -174,11 +242,50 @@ mod tests {
         let r = route("out", "filtered/", "");
         assert_eq!(
             r.decide(&created("in", "a/my file (1).csv")),
-            Decision::Process {
-                output_key: "filtered/a/my file (1).csv".into(),
-                rejects_key: "filtered/_rejects/a/my file (1).csv".into()
-            }
+            Decision::Process(Keys {
+                result: "filtered/a/my file (1).csv".into(),
+                rejects: "filtered/_rejects/a/my file (1).csv".into(),
+                manifest: "filtered/_sluice/manifests/a/my file (1).csv.json".into(),
+            })
         );
+    }
+
+    #[test]
+    fn no_source_key_maps_into_another_namespace() {
+        // Another bucket, so the loop rule does not apply: only the
+        // namespaces keep `_rejects/x.csv`'s result off `x.csv`'s rejects.
+        for dest in ["", "out/"] {
+            let r = route("other", dest, "");
+            for key in [
+                "_rejects/x.csv",
+                "_sluice/manifests/x.csv",
+                "_sluice/manifests/a/b.csv",
+            ] {
+                let decision = r.decide(&created("in", key));
+                assert!(
+                    matches!(decision, Decision::Skip(ref why) if why.contains("reserved")),
+                    "{dest}{key}: {decision:?}"
+                );
+            }
+            for key in ["x.csv", "_sluice.csv", "rejects/x.csv", "a/_rejects/x.csv"] {
+                assert!(
+                    matches!(r.decide(&created("in", key)), Decision::Process(_)),
+                    "{dest}{key}"
+                );
+            }
+        }
+        // Rejects beside the results: a rejects key inside the manifests
+        // is refused too.
+        let mut r = route("other", "out/", "");
+        r.rejects_prefix = "out/_".into();
+        assert!(matches!(
+            r.decide(&created("in", "sluice/manifests/x.csv")),
+            Decision::Skip(_)
+        ));
+        // A rejects prefix containing the results would let a rejects
+        // object take a result's key.
+        r.rejects_prefix = String::new();
+        assert!(r.check(None).is_err());
     }
 
     #[test]

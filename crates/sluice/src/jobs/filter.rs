@@ -29,10 +29,10 @@ pub async fn run(
     // the common filter then pays nothing per field for them.
     let (summary, (), sample) = if options.expression.is_none() && options.select.is_empty() {
         let engine = Engine::new(dialect, ThresholdFilter::new(options.clone()));
-        run_to_commit(engine, input, output, rejects).await?
+        run_to_commit(engine, input, output, rejects, plan.ledger.clone()).await?
     } else {
         let engine = Engine::new(dialect, Filter::new(options.clone()));
-        run_to_commit(engine, input, output, rejects).await?
+        run_to_commit(engine, input, output, rejects, plan.ledger.clone()).await?
     };
     Ok(Done {
         summary,

@@ -14,7 +14,7 @@ use crate::adapters::s3;
 use crate::pipeline::commit::{Commit, Output, OutputOptions};
 use crate::pipeline::decode::{Compression, DecodeError};
 use crate::pipeline::location::Location;
-use crate::pipeline::read::Input;
+use crate::pipeline::read::{Facts, Input};
 use crate::pipeline::Summary;
 use crate::time::rfc3339;
 use anyhow::Context;
@@ -43,10 +43,13 @@ pub async fn run(
         rows: inspection.rows,
         ..Counts::default()
     };
-    let mut done = publish(document, clients, plan).await?;
-    done.summary.counts = counts;
-    done.summary.bytes_in = inspection.bytes;
-    done.summary.seconds = started.elapsed().as_secs_f64();
+    let summary = Summary {
+        counts,
+        bytes_in: inspection.bytes,
+        seconds: started.elapsed().as_secs_f64(),
+        ..Summary::default()
+    };
+    let mut done = publish(document, clients, plan, summary).await?;
     done.input = input.facts.clone();
     Ok(done)
 }
@@ -54,12 +57,18 @@ pub async fn run(
 /// The document without a scan: the file's or object's facts only.
 pub async fn facts_only(clients: &Clients, at: &Location, plan: &Plan) -> anyhow::Result<Done> {
     let object = object_facts(clients, at, plan.source_version.as_deref()).await?;
-    publish(json!({"object": object, "csv": null}), clients, plan).await
+    let document = json!({"object": object, "csv": null});
+    publish(document, clients, plan, Summary::default()).await
 }
 
 /// Writes the document to the plan's result, when it has one, through
 /// the commit path (the source's ETag and version as metadata).
-async fn publish(document: Value, clients: &Clients, plan: &Plan) -> anyhow::Result<Done> {
+async fn publish(
+    document: Value,
+    clients: &Clients,
+    plan: &Plan,
+    summary: Summary,
+) -> anyhow::Result<Done> {
     let mut body = serde_json::to_vec_pretty(&document)?;
     body.push(b'\n');
     let logged = if plan.log_values {
@@ -70,6 +79,7 @@ async fn publish(document: Value, clients: &Clients, plan: &Plan) -> anyhow::Res
     let mut done = Done {
         extra: json!({ "inspection": logged }),
         document: Some(document),
+        summary,
         ..Done::default()
     };
     let Some(at) = &plan.result else {
@@ -77,6 +87,11 @@ async fn publish(document: Value, clients: &Clients, plan: &Plan) -> anyhow::Res
     };
     let object = &done.extra["inspection"]["object"];
     let mut metadata = plan.metadata.clone();
+    let read = Facts {
+        etag: object["etag"].as_str().map(str::to_string),
+        version: object["version_id"].as_str().map(str::to_string),
+        ..Facts::default()
+    };
     for (key, field) in [
         ("sluice-source-etag", "etag"),
         ("sluice-source-version", "version_id"),
@@ -88,6 +103,7 @@ async fn publish(document: Value, clients: &Clients, plan: &Plan) -> anyhow::Res
     let options = OutputOptions {
         metadata,
         json: true,
+        role: "document",
         ..OutputOptions::default()
     };
     let mut output = Output::create(at, clients.s3.as_ref(), options)?;
@@ -95,17 +111,14 @@ async fn publish(document: Value, clients: &Clients, plan: &Plan) -> anyhow::Res
         output.abort().await;
         return Err(e);
     }
-    let mut commit = Commit::default();
+    let mut commit = Commit::new(plan.ledger.clone());
     if let Err(e) = commit.stage(output).await {
         commit.abort().await;
         return Err(e);
     }
-    commit.publish().await?;
+    done.summary.bytes_out = body.len() as u64;
+    commit.publish(&done.summary, &read).await?;
     done.output = at.to_string();
-    done.summary = Summary {
-        bytes_out: body.len() as u64,
-        ..Summary::default()
-    };
     Ok(done)
 }
 

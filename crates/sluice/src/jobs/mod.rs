@@ -11,6 +11,7 @@ pub mod report;
 use crate::pipeline::commit::{Output, OutputOptions};
 use crate::pipeline::decode::Compression;
 use crate::pipeline::location::Location;
+use crate::pipeline::manifest::Ledger;
 use crate::pipeline::read::{Facts, Input};
 use crate::pipeline::{check_distinct, Rejects, Summary};
 use serde_json::Value;
@@ -99,6 +100,9 @@ pub struct Plan {
     pub follow_input: bool,
     /// Cell values may appear in the log fields (`SLUICE_LOG_VALUES`).
     pub log_values: bool,
+    /// The manifest the run keeps, for the doors that name outputs after
+    /// their sources (the event doors).
+    pub ledger: Option<Ledger>,
 }
 
 impl Plan {
@@ -139,6 +143,7 @@ impl Plan {
             metadata: self.metadata.clone(),
             compression: self.compression(at, &input.facts),
             json: false,
+            role: "",
         }
     }
 
@@ -147,7 +152,11 @@ impl Plan {
         let Some(at) = &self.rejects else {
             return Ok(Rejects::Sample(Vec::new()));
         };
-        let output = Output::create(at, clients.s3.as_ref(), self.output_options(at, input))?;
+        let options = OutputOptions {
+            role: "rejects",
+            ..self.output_options(at, input)
+        };
+        let output = Output::create(at, clients.s3.as_ref(), options)?;
         Ok(Rejects::To {
             output: Box::new(output),
             keep_empty: self.keep_empty_rejects,

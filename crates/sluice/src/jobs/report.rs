@@ -77,12 +77,17 @@ pub async fn run(
     let rejects_at = under(rejects, &partition.rejects_key());
     let options_out = OutputOptions {
         metadata: plan.metadata.clone(),
+        role: "report",
         ..OutputOptions::default()
+    };
+    let rejects_options = OutputOptions {
+        role: "rejects",
+        ..options_out.clone()
     };
     let rejects_out = Rejects::to(Output::create(
         &rejects_at,
         clients.s3.as_ref(),
-        options_out.clone(),
+        rejects_options,
     )?);
     let engine = Engine::new(dialect, OrderReports::new(options.clone()));
     let sink = Reports {
@@ -91,7 +96,8 @@ pub async fn run(
         clients,
         options: options_out,
     };
-    let (summary, mut outputs, _) = run_to_commit(engine, input, sink, rejects_out).await?;
+    let (summary, mut outputs, _) =
+        run_to_commit(engine, input, sink, rejects_out, plan.ledger.clone()).await?;
     if summary.counts.rejected > 0 {
         outputs.push(rejects_at.to_string());
     }

@@ -8,8 +8,11 @@
 
 use super::decode::{Compression, Encoder};
 use super::location::Location;
+use super::manifest::{Claim, Entry, Ledger, Manifest};
+use super::read::Facts;
+use super::Summary;
 use crate::adapters::local::{self, FileOutput};
-use crate::adapters::s3;
+use crate::adapters::s3::{self, Condition, Published};
 use anyhow::Context;
 use std::collections::HashMap;
 use std::io::Write;
@@ -24,11 +27,19 @@ pub struct OutputOptions {
     pub compression: Option<Compression>,
     /// A JSON document rather than CSV (the S3 content type).
     pub json: bool,
+    /// What the output is, for the manifest: `rejects`, `report`,
+    /// `document` (empty: `result`).
+    pub role: &'static str,
 }
 
 enum Sink {
+    /// Taken by staging.
+    Gone,
     Stdout(std::io::Stdout),
-    File { out: FileOutput, path: PathBuf },
+    File {
+        out: FileOutput,
+        path: PathBuf,
+    },
     S3(s3::Writer),
 }
 
@@ -42,6 +53,10 @@ pub struct Output {
     name: String,
     encoder: Option<Encoder>,
     scratch: Vec<u8>,
+    role: &'static str,
+    /// Bytes as stored, and their CRC-32, for the manifest.
+    bytes: u64,
+    crc: crc32fast::Hasher,
 }
 
 impl Output {
@@ -79,6 +94,13 @@ impl Output {
             name,
             encoder: options.compression.map(Encoder::new),
             scratch: Vec::new(),
+            role: if options.role.is_empty() {
+                "result"
+            } else {
+                options.role
+            },
+            bytes: 0,
+            crc: crc32fast::Hasher::new(),
         })
     }
 
@@ -103,8 +125,11 @@ impl Output {
         if bytes.is_empty() {
             return Ok(());
         }
+        self.bytes += bytes.len() as u64;
+        self.crc.update(bytes);
         let result = match &mut self.sink {
             Sink::S3(w) => return w.write(bytes).await,
+            Sink::Gone => return Ok(()),
             Sink::Stdout(s) => s.lock().write_all(bytes),
             Sink::File { out, .. } => match out {
                 FileOutput::Special(f) | FileOutput::Temp { file: f, .. } => f.write_all(bytes),
@@ -125,7 +150,21 @@ impl Output {
     }
 
     /// Writes what is left and makes the output ready to publish.
-    async fn stage(mut self) -> anyhow::Result<Staged> {
+    async fn stage(mut self) -> anyhow::Result<Ready> {
+        let staged = self.stage_sink().await?;
+        Ok(Ready {
+            staged,
+            entry: Entry {
+                name: self.name,
+                role: self.role.to_string(),
+                bytes: self.bytes,
+                crc32: format!("{:08x}", self.crc.finalize()),
+                etag: None,
+            },
+        })
+    }
+
+    async fn stage_sink(&mut self) -> anyhow::Result<Staged> {
         if let Some(encoder) = self.encoder.take() {
             let mut tail = Vec::new();
             encoder
@@ -133,8 +172,10 @@ impl Output {
                 .with_context(|| format!("{}: cannot compress", self.name))?;
             self.write_raw(&tail).await?;
         }
-        let name = self.name;
-        match self.sink {
+        let name = self.name.clone();
+        let sink = std::mem::replace(&mut self.sink, Sink::Gone);
+        match sink {
+            Sink::Gone => anyhow::bail!("{name}: staged twice"),
             Sink::S3(w) => Ok(Staged::S3(w.stage().await?)),
             Sink::Stdout(s) => {
                 s.lock().flush().context("stdout: write failed")?;
@@ -154,7 +195,7 @@ impl Output {
                 let _ = std::fs::remove_file(temp);
             }
             Sink::S3(w) => w.abort().await,
-            Sink::File { .. } | Sink::Stdout(_) => {}
+            Sink::File { .. } | Sink::Stdout(_) | Sink::Gone => {}
         }
     }
 }
@@ -190,19 +231,27 @@ enum Staged {
 }
 
 impl Staged {
-    async fn publish(self) -> anyhow::Result<()> {
+    /// Publishes; S3 writes only if `condition` holds.
+    async fn publish(&self, condition: Option<&Condition>) -> anyhow::Result<Published> {
         match self {
-            Staged::Rename { temp, path } => std::fs::rename(&temp, &path).map_err(|e| {
-                let _ = std::fs::remove_file(&temp);
-                anyhow::Error::new(e).context(format!("{}: cannot move into place", path.display()))
-            }),
-            Staged::S3(s) => s.publish().await,
-            Staged::Done => Ok(()),
-            Staged::Remove(Location::Path(p), _) => local::remove(&p),
-            Staged::Remove(Location::S3 { bucket, key }, Some(client)) => {
-                s3::remove(&client, &bucket, &key).await
+            Staged::Rename { temp, path } => std::fs::rename(temp, path)
+                .map(|()| Published::Done(None))
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(temp);
+                    anyhow::Error::new(e)
+                        .context(format!("{}: cannot move into place", path.display()))
+                }),
+            Staged::S3(s) => s.publish(condition).await,
+            Staged::Done => Ok(Published::Done(None)),
+            Staged::Remove(Location::Path(p), _) => {
+                local::remove(p).map(|()| Published::Done(None))
             }
-            Staged::Remove(..) => Ok(()),
+            Staged::Remove(Location::S3 { bucket, key }, Some(client)) => {
+                s3::remove(client, bucket, key)
+                    .await
+                    .map(|()| Published::Done(None))
+            }
+            Staged::Remove(..) => Ok(Published::Done(None)),
         }
     }
 
@@ -217,48 +266,178 @@ impl Staged {
     }
 }
 
-/// The outputs of one run, staged and waiting to be published together.
+/// A staged output with what the manifest says of it.
+struct Ready {
+    staged: Staged,
+    entry: Entry,
+}
+
+/// The outputs of one run, staged and waiting to be published together,
+/// and the run's manifest, when it keeps one.
 #[derive(Default)]
 pub struct Commit {
-    staged: Vec<Staged>,
+    ready: Vec<Ready>,
+    ledger: Option<Ledger>,
 }
 
 impl Commit {
+    /// A commit that ends with the manifest `ledger` describes.
+    pub fn new(ledger: Option<Ledger>) -> Self {
+        Commit {
+            ready: Vec::new(),
+            ledger,
+        }
+    }
+
     /// Stages `output`. On failure the output is discarded; the caller
     /// then aborts the commit (see [`Commit::abort`]).
     pub async fn stage(&mut self, output: Output) -> anyhow::Result<()> {
-        self.staged.push(output.stage().await?);
+        self.ready.push(output.stage().await?);
         Ok(())
     }
 
     /// Discards `output` and removes, on publishing, whatever an earlier
     /// run left under its name (rejects that a clean rerun no longer has).
+    /// With a manifest, only what the last one lists is removed: most
+    /// runs have no rejects, and a DELETE of nothing would still leave a
+    /// delete marker in a versioned bucket.
     pub async fn stage_removal(&mut self, output: Output) {
-        let (at, client) = (output.at.clone(), output.client.clone());
+        let (at, client, name) = (
+            output.at.clone(),
+            output.client.clone(),
+            output.name.clone(),
+        );
         output.abort().await;
-        self.staged.push(Staged::Remove(at, client));
+        if self.ledger.as_ref().is_some_and(|l| !l.lists(&name)) {
+            return;
+        }
+        let entry = Entry {
+            name,
+            role: "removed".into(),
+            bytes: 0,
+            crc32: String::new(),
+            etag: None,
+        };
+        let staged = Staged::Remove(at, client);
+        self.ready.push(Ready { staged, entry });
     }
 
-    /// Publishes every staged output. Renames and completions are the
-    /// last, quick steps; should one fail, the outputs not yet published
-    /// are discarded rather than published alone.
-    pub async fn publish(self) -> anyhow::Result<()> {
-        let mut staged = self.staged.into_iter();
-        while let Some(s) = staged.next() {
-            if let Err(e) = s.publish().await {
-                for rest in staged {
-                    rest.abort().await;
-                }
+    /// Publishes every staged output, then the manifest. With a manifest,
+    /// the current one is read again first: a newer source's result wins
+    /// ([`Stale`]), and each S3 output is written only if it is still what
+    /// that manifest lists. Renames and completions are the last, quick
+    /// steps; should one fail, the outputs not yet published are
+    /// discarded rather than published alone.
+    pub async fn publish(self, summary: &Summary, facts: &Facts) -> anyhow::Result<()> {
+        let Some(ledger) = self.ledger else {
+            return publish_all(self.ready, None).await.map(|_| ());
+        };
+        let claim = ledger.claim.read_as(facts);
+        let found = match ledger.check(&claim).await {
+            Ok(found) => found,
+            Err(e) => {
+                abort_all(self.ready).await;
                 return Err(e);
             }
-        }
-        Ok(())
+        };
+        let guard = Guard {
+            ledger: &ledger,
+            claim: &claim,
+            found: found.as_ref().map(|f| &f.0),
+        };
+        let entries = publish_all(self.ready, Some(&guard)).await?;
+        let etag = found.and_then(|f| f.1);
+        ledger.write(&claim, etag, entries, summary).await
     }
 
     /// Discards every staged output.
     pub async fn abort(self) {
-        for s in self.staged {
-            s.abort().await;
+        abort_all(self.ready).await;
+    }
+}
+
+/// What conditions the writes of a run that keeps a manifest.
+struct Guard<'a> {
+    ledger: &'a Ledger,
+    claim: &'a Claim,
+    found: Option<&'a Manifest>,
+}
+
+impl Guard<'_> {
+    /// The condition for replacing `name`: the ETag the manifest lists
+    /// for it, or no object at all.
+    fn condition(&self, name: &str) -> Condition {
+        Condition::replacing(
+            self.found
+                .and_then(|m| m.entry(name))
+                .and_then(|e| e.etag.clone()),
+        )
+    }
+
+    /// After a refused write: reads the manifest again and decides; when
+    /// the run may go on, the condition to retry with (the ETag now).
+    async fn retry_condition(&self, staged: &Staged) -> anyhow::Result<Condition> {
+        self.ledger.check(self.claim).await?;
+        let Staged::S3(s) = staged else {
+            anyhow::bail!("a local output cannot conflict");
+        };
+        let (bucket, key) = s.bucket_key();
+        let client = self.ledger.client.as_ref().context("an S3 client")?;
+        Ok(Condition::replacing(
+            s3::etag_of(client, bucket, key).await?,
+        ))
+    }
+}
+
+/// Publishes in order; returns the manifest's entries.
+async fn publish_all(ready: Vec<Ready>, guard: Option<&Guard<'_>>) -> anyhow::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    let mut ready = ready.into_iter();
+    while let Some(Ready { staged, mut entry }) = ready.next() {
+        match publish_one(&staged, &entry.name, guard).await {
+            Ok(etag) => {
+                entry.etag = etag;
+                if !matches!(staged, Staged::Remove(..) | Staged::Done) {
+                    entries.push(entry);
+                }
+            }
+            Err(e) => {
+                staged.abort().await;
+                abort_all(ready.collect()).await;
+                return Err(e);
+            }
         }
+    }
+    Ok(entries)
+}
+
+/// Publishes one output; a refused conditional write is decided again
+/// once (another run published meanwhile).
+async fn publish_one(
+    staged: &Staged,
+    name: &str,
+    guard: Option<&Guard<'_>>,
+) -> anyhow::Result<Option<String>> {
+    let condition = match (guard, staged) {
+        (Some(g), Staged::S3(_)) => Some(g.condition(name)),
+        _ => None,
+    };
+    match staged.publish(condition.as_ref()).await? {
+        Published::Done(etag) => return Ok(etag),
+        Published::Conflict => {}
+    }
+    let guard = guard.context("a conflict needs a condition")?;
+    let retry = guard.retry_condition(staged).await?;
+    match staged.publish(Some(&retry)).await? {
+        Published::Done(etag) => Ok(etag),
+        Published::Conflict => anyhow::bail!(
+            "{name}: changed twice while this run published; the retry of this event decides again"
+        ),
+    }
+}
+
+async fn abort_all(ready: Vec<Ready>) {
+    for r in ready {
+        r.staged.abort().await;
     }
 }

@@ -8,6 +8,7 @@
 pub mod commit;
 pub mod decode;
 pub mod location;
+pub mod manifest;
 pub mod read;
 mod summary;
 
@@ -153,6 +154,7 @@ pub async fn run_to_commit<J: Job, S: Sink<J>>(
     input: &mut Input,
     mut sink: S,
     mut rejects: Rejects,
+    ledger: Option<manifest::Ledger>,
 ) -> anyhow::Result<(Summary, S::Done, Vec<u8>)> {
     let started = Instant::now();
     let (mut summary, engine) = match checked_stream(engine, input, &mut sink, &mut rejects).await {
@@ -163,7 +165,7 @@ pub async fn run_to_commit<J: Job, S: Sink<J>>(
             return Err(e);
         }
     };
-    let mut commit = Commit::default();
+    let mut commit = Commit::new(ledger);
     let staged = match sink.stage(&engine, &mut summary, &mut commit).await {
         Ok(done) => rejects
             .stage(&summary.counts, &mut commit)
@@ -181,8 +183,8 @@ pub async fn run_to_commit<J: Job, S: Sink<J>>(
             return Err(e);
         }
     };
-    commit.publish().await?;
     summary.seconds = started.elapsed().as_secs_f64();
+    commit.publish(&summary, &input.facts).await?;
     Ok((summary, done, sample))
 }
 

@@ -1,16 +1,15 @@
 //! S3: the client, objects read ([`Reader`]) and written ([`Writer`]),
-//! and the single requests (HEAD, DELETE, tagging). Errors name the object
+//! and the single requests (HEAD, GET of a small object, DELETE). Errors name the object
 //! as `s3://bucket/key` with the service's code and message.
 
 mod read;
 mod write;
 
 pub use read::Reader;
-pub use write::{Staged, Writer};
+pub use write::{put, Published, PutRequest, Staged, Writer};
 
 use anyhow::anyhow;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_s3::types::{Tag, Tagging};
 use aws_sdk_s3::Client;
 
 /// Loads the usual AWS configuration chain: environment, profile,
@@ -88,26 +87,72 @@ pub async fn remove(client: &Client, bucket: &str, key: &str) -> anyhow::Result<
         .map_err(|e| anyhow!("{}: cannot delete: {}", url(bucket, key), describe(&e)))
 }
 
-/// Sets `tags` on an object, replacing its tag set.
-pub async fn tag(
+/// A small object whole (a manifest) and its ETag; `None` when there is
+/// no such object.
+pub async fn get_small(
     client: &Client,
     bucket: &str,
     key: &str,
-    tags: &[(&str, String)],
-) -> anyhow::Result<()> {
-    let tag_set = tags
-        .iter()
-        .map(|(k, v)| Tag::builder().key(*k).value(v).build())
-        .collect::<Result<Vec<_>, _>>()?;
-    client
-        .put_object_tagging()
-        .bucket(bucket)
-        .key(key)
-        .tagging(Tagging::builder().set_tag_set(Some(tag_set)).build()?)
-        .send()
+) -> anyhow::Result<Option<(Vec<u8>, Option<String>)>> {
+    let resp = match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(resp) => resp,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+        Err(e) => {
+            let context = format!("{}: cannot read", url(bucket, key));
+            return Err(super::retry::aws_error(context, &e).into());
+        }
+    };
+    let etag = resp.e_tag().map(|t| t.trim_matches('"').to_string());
+    let body = resp
+        .body
+        .collect()
         .await
-        .map_err(|e| anyhow!("{}: cannot tag: {}", url(bucket, key), describe(&e)))?;
-    Ok(())
+        .map_err(|e| anyhow!("{}: cannot read: {e}", url(bucket, key)))?;
+    Ok(Some((body.into_bytes().to_vec(), etag)))
+}
+
+/// The current ETag of an object, `None` when there is none.
+pub async fn etag_of(client: &Client, bucket: &str, key: &str) -> anyhow::Result<Option<String>> {
+    match client.head_object().bucket(bucket).key(key).send().await {
+        Ok(h) => Ok(h.e_tag().map(|t| t.trim_matches('"').to_string())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+        Err(e) => {
+            let context = format!("{}: cannot read its metadata", url(bucket, key));
+            Err(super::retry::aws_error(context, &e).into())
+        }
+    }
+}
+
+/// What a write requires of the object it replaces: S3 refuses the write
+/// (412) when the object changed since it was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// The object is still the one with this ETag.
+    Match(String),
+    /// There is no object yet.
+    NoneMatch,
+}
+
+impl Condition {
+    /// The condition for replacing what has `etag` now (`None`: nothing).
+    pub fn replacing(etag: Option<String>) -> Self {
+        etag.map_or(Condition::NoneMatch, Condition::Match)
+    }
+
+    fn headers(&self) -> (Option<String>, Option<String>) {
+        match self {
+            Condition::Match(etag) => (Some(format!("\"{etag}\"")), None),
+            Condition::NoneMatch => (None, Some("*".to_string())),
+        }
+    }
+}
+
+/// True when S3 refused a conditional write because the object changed
+/// (412 Precondition Failed, 409 ConditionalRequestConflict) or vanished
+/// (404 under If-Match).
+pub fn is_conflict<E>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> bool {
+    err.raw_response()
+        .is_some_and(|r| matches!(r.status().as_u16(), 404 | 409 | 412))
 }
 
 /// One object a listing found.

@@ -9,7 +9,7 @@
 //! Parts start at 8 MiB and double every 1,000 parts, so any object S3
 //! accepts fits under its 10,000-part limit without knowing the size ahead.
 
-use super::{describe, url};
+use super::{describe, is_conflict, url, Condition};
 use crate::adapters::retry::aws_error;
 use anyhow::{anyhow, Context};
 use aws_sdk_s3::primitives::ByteStream;
@@ -238,44 +238,63 @@ pub struct Staged {
     metadata: HashMap<String, String>,
 }
 
+/// What a conditional publish came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Published {
+    /// Visible, with this ETag.
+    Done(Option<String>),
+    /// Refused: the object is not what the condition expected. Nothing
+    /// changed; the upload is still there to publish or abort.
+    Conflict,
+}
+
 impl Staged {
-    /// Makes the object visible, whole; a failed completion aborts the
-    /// upload.
-    pub async fn publish(self) -> anyhow::Result<()> {
+    /// Makes the object visible, whole, if `condition` holds. A failure
+    /// leaves the upload for the caller to abort.
+    pub async fn publish(&self, condition: Option<&Condition>) -> anyhow::Result<Published> {
         let name = url(&self.bucket, &self.key);
-        let Some((id, parts)) = self.upload else {
-            return self
-                .client
-                .put_object()
-                .bucket(&self.bucket)
-                .key(&self.key)
-                .content_type(self.content_type)
-                .set_content_encoding(self.content_encoding.map(str::to_string))
-                .set_metadata(Some(self.metadata))
-                .body(ByteStream::from(Vec::new()))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| aws_error(format!("{name}: cannot write"), &e).into());
+        let (if_match, if_none_match) = condition.map(Condition::headers).unwrap_or_default();
+        let Some((id, parts)) = &self.upload else {
+            let body = ByteStream::from(Vec::new());
+            return put(
+                &self.client,
+                &self.bucket,
+                &self.key,
+                body,
+                condition,
+                |req| {
+                    req.content_type(self.content_type)
+                        .set_content_encoding(self.content_encoding.map(str::to_string))
+                        .set_metadata(Some(self.metadata.clone()))
+                },
+            )
+            .await;
         };
         let result = self
             .client
             .complete_multipart_upload()
             .bucket(&self.bucket)
             .key(&self.key)
-            .upload_id(&id)
+            .upload_id(id)
+            .set_if_match(if_match)
+            .set_if_none_match(if_none_match)
             .multipart_upload(
                 CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
+                    .set_parts(Some(parts.clone()))
                     .build(),
             )
             .send()
             .await;
-        if let Err(e) = result {
-            abort_upload(&self.client, &self.bucket, &self.key, id).await;
-            return Err(aws_error(format!("{name}: cannot complete the upload"), &e).into());
+        match result {
+            Ok(out) => Ok(Published::Done(out.e_tag().map(unquote))),
+            Err(e) if condition.is_some() && is_conflict(&e) => Ok(Published::Conflict),
+            Err(e) => Err(aws_error(format!("{name}: cannot complete the upload"), &e).into()),
         }
-        Ok(())
+    }
+
+    /// Where the object goes.
+    pub fn bucket_key(&self) -> (&str, &str) {
+        (&self.bucket, &self.key)
     }
 
     /// Discards the upload.
@@ -284,6 +303,37 @@ impl Staged {
             abort_upload(&self.client, &self.bucket, &self.key, id).await;
         }
     }
+}
+
+pub type PutRequest = aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
+
+/// One PutObject of a whole (small) body, if `condition` holds; `extra`
+/// sets the content type and metadata.
+pub async fn put(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    body: ByteStream,
+    condition: Option<&Condition>,
+    extra: impl FnOnce(PutRequest) -> PutRequest,
+) -> anyhow::Result<Published> {
+    let (if_match, if_none_match) = condition.map(Condition::headers).unwrap_or_default();
+    let request = client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .set_if_match(if_match)
+        .set_if_none_match(if_none_match)
+        .body(body);
+    match extra(request).send().await {
+        Ok(out) => Ok(Published::Done(out.e_tag().map(unquote))),
+        Err(e) if condition.is_some() && is_conflict(&e) => Ok(Published::Conflict),
+        Err(e) => Err(aws_error(format!("{}: cannot write", url(bucket, key)), &e).into()),
+    }
+}
+
+fn unquote(etag: &str) -> String {
+    etag.trim_matches('"').to_string()
 }
 
 /// Aborts a multipart upload; a failure is only logged, as the bucket's

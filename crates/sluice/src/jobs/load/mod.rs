@@ -244,7 +244,8 @@ pub async fn run(
     let rejects = plan.rejects_for(clients, input)?;
     let engine = Engine::new(dialect, Load::new(table.options.clone()));
     let writer = Writer::new(table, input.name().to_string());
-    let (summary, totals, sample) = run_to_commit(engine, input, writer, rejects).await?;
+    let (summary, totals, sample) =
+        run_to_commit(engine, input, writer, rejects, plan.ledger.clone()).await?;
     let report = LoadReport {
         report: summary,
         written: totals.written,
