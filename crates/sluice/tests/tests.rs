@@ -6,6 +6,7 @@ mod aws_lambda;
 mod aws_load;
 mod aws_report;
 mod aws_worker;
+mod backfill;
 mod cli_filter;
 mod cli_inspect;
 mod cli_report;
