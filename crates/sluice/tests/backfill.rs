@@ -5,7 +5,7 @@
 
 use crate::aws_lambda::{bootstrap, get, stop, Stack};
 use crate::fault_proxy::HttpProxy;
-use crate::util::{endpoint, put, s3, sluice, text, unique, with_aws, TempDir};
+use crate::util::{endpoint, put, s3, sluice, sqs, text, unique, with_aws, TempDir};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -323,4 +323,66 @@ fn a_folder_prefix_run_processes_every_file_with_the_suffix_and_fails_on_a_bad_o
         "{}",
         text(&out.stderr)
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_queue_message_naming_a_prefix_runs_it_in_the_worker() {
+    let (src, dst) = buckets().await;
+    for n in 0..5 {
+        put(&src, &format!("in/obj-{n}.csv"), &small_csv(n)).await;
+    }
+    put(&src, "other/x.csv", &small_csv(9)).await;
+    let sqs = sqs().await;
+    let queue = sqs
+        .create_queue()
+        .queue_name(unique("prefix"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let body = json!({"prefix": format!("s3://{src}/in/"), "parallel": 2}).to_string();
+    sqs.send_message()
+        .queue_url(&queue)
+        .message_body(body)
+        .send()
+        .await
+        .unwrap();
+    let mut cmd = sluice();
+    with_aws(&mut cmd)
+        .args([
+            "worker",
+            "--queue",
+            &queue,
+            "--wait-secs",
+            "1",
+            "--exit-when-empty",
+        ])
+        .args([
+            "--dest-bucket",
+            &dst,
+            "--dest-prefix",
+            "out/",
+            "--source-bucket",
+            &src,
+        ])
+        .args(["--threshold", "100"]);
+    let out = cmd.output().unwrap();
+    let log = text(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    for n in 0..5 {
+        let got = get(&dst, &format!("out/in/obj-{n}.csv")).await;
+        assert_eq!(text(&got.body), format!("id,value\n{n},250.5\n"));
+    }
+    let keys = crate::aws_lambda::keys(&dst).await;
+    assert!(!keys.iter().any(|k| k.contains("other/")), "{keys:?}");
+    // Done: the message is deleted.
+    let left = sqs
+        .receive_message()
+        .queue_url(&queue)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap();
+    assert!(left.messages.unwrap_or_default().is_empty());
 }
