@@ -151,7 +151,8 @@ fn writes_under(requests: &[String], dir: &str) -> BTreeMap<String, usize> {
                 || (method == "POST" && query.contains("uploadId"));
         // A conditional write S3 refused (412) changed nothing; one whose
         // answer never came (the writer was killed) may have been taken.
-        let took = line.ends_with("-> 200") || !line.contains(" -> ");
+        // (no status: the proxy closed both ends when the writer died).
+        let took = line.ends_with("-> 200") || line.ends_with("-> -") || !line.contains(" -> ");
         if let (true, Some(rest)) = (publish && took, path.strip_prefix(dir)) {
             let name = rest.trim_end_matches(".json").to_string();
             *writes.entry(name).or_insert(0) += 1;
