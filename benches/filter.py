@@ -8,6 +8,7 @@ also measured writing to /dev/null, which isolates the engine from the
 kernel's page-cache write cost.
 """
 
+import csv
 import os
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def count_rows(path):
 
 
 def main():
-    sluice, data, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    sluice, data, work, results_csv = sys.argv[1:5]
     size = os.path.getsize(data)
     with open(data, "rb") as f:  # warm the page cache
         while f.read(1 << 24):
@@ -87,6 +88,16 @@ def main():
     print(f"{'filter':<8}{'tool':<22}{'MB/s':>10}{'peak RSS MB':>14}{'time vs sluice':>16}")
     for mode, name, mbs, rss, ratio in rows:
         print(f"{mode:<8}{name:<22}{mbs:>10.0f}{rss:>14.1f}{ratio:>15.1f}x")
+    write_results(results_csv, [(f"{mode}-column", name, mbs, rss) for mode, name, mbs, rss, _ in rows])
+
+
+def write_results(path, rows):
+    """The chart's data (benches/chart.py): case, tool, MB/s, peak RSS."""
+    with open(path, "w", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(["case", "tool", "mb_per_s", "peak_rss_mb"])
+        for case, tool, mbs, rss in rows:
+            out.writerow([case, tool, f"{mbs:.0f}", f"{rss:.1f}"])
 
 
 if __name__ == "__main__":

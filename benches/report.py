@@ -6,11 +6,10 @@ and writes profit by region; the bench checks that they agree on it (to
 the cent) before printing MB/s. sluice runs three times, best kept.
 """
 
-import csv
 import os
 import sys
 
-from filter import measure
+from filter import measure, write_results
 
 PEERS = {
     "pandas": """
@@ -51,7 +50,7 @@ def profits(path):
 
 
 def main():
-    sluice, data, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    sluice, data, work, results_csv = sys.argv[1:5]
     size = os.path.getsize(data)
     with open(data, "rb") as f:  # warm the page cache
         while f.read(1 << 24):
@@ -74,6 +73,8 @@ def main():
     print(f"{'tool':<10}{'MB/s':>10}{'peak RSS MB':>14}{'time vs sluice':>16}")
     for name, seconds, rss, _ in results:
         print(f"{name:<10}{size / 1e6 / seconds:>10.0f}{rss:>14.1f}{seconds / best[0]:>15.1f}x")
+    rows = [("report", name, size / 1e6 / seconds, rss) for name, seconds, rss, _ in results]
+    write_results(results_csv, rows)
 
 
 if __name__ == "__main__":

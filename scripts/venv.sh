@@ -8,7 +8,7 @@ set -euo pipefail
 venv="${SLUICE_VENV:-$HOME/.cache/sluice-venv}"
 declare -A groups=(
   [test]="moto[server]==5.2.5 boto3==1.44.5 pandas==3.1.1 duckdb==2.0.1"
-  [bench]="pandas==3.1.1 polars==2.1.0 duckdb==2.0.1"
+  [bench]="pandas==3.1.1 polars==2.1.0 duckdb==2.0.1 matplotlib==3.11.2"
   [package]="cargo-lambda==1.9.2"
 )
 

@@ -11,7 +11,8 @@
 #                            (the newest 21.x, the last release: cdktf's prebuilt providers
 #                            ended in December 2025). Only the wheels are kept, in
 #                            $venv/wheels: schema_check.py reads the jsii assembly inside.
-# test_routing.py runs with the tests' venv (scripts/venv.sh test: moto, boto3), moto in-process.
+# test_routing.py runs with the tests' venv (scripts/venv.sh test: moto, boto3), moto in-process;
+# test_metrics.py (with dashboard_check.py) with this venv's python-hcl2.
 set -euo pipefail
 
 usage() {
@@ -147,6 +148,12 @@ fi
 
 test_bin="$(scripts/venv.sh test)"
 add_tests routing "$(PYTHONPATH="$venv/python-hcl2" "$test_bin/python" infra/tests/test_routing.py 2>&1)"
+
+# --- 4b. Metrics: the dashboard's body and the alarms' definitions, rendered by `terraform
+# console`, name only metrics the binary prints (names, namespace, dimensions), and the body
+# passes PutDashboard's rules ---------------------------------------------------------------
+
+add_tests metrics "$(hcl_python infra/tests/test_metrics.py 2>&1)"
 
 # --- 5. Plan-time refusal of a destination overlapping the source ------------------------
 # `terraform plan` needs the provider; `terraform console` does not, and it evaluates the

@@ -83,6 +83,7 @@ DEPRECATED_IN_6: dict[str, dict[str, str]] = {
     "resource.aws_cloudwatch_event_rule": {"is_enabled": "use state"},
     "resource.aws_cloudwatch_event_target": {},
     "resource.aws_cloudwatch_log_group": {},
+    "resource.aws_cloudwatch_dashboard": {},
     "resource.aws_cloudwatch_metric_alarm": {},
     "resource.aws_dynamodb_table": {},
     "resource.aws_ecr_lifecycle_policy": {},

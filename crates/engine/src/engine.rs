@@ -1,6 +1,6 @@
 //! The caller-driven front of the engine: feed chunks, collect output.
 
-use crate::csv::{Counts, Dialect, Scanner};
+use crate::csv::{write_reject, Counts, Dialect, Scanner};
 use crate::error::{Error, ErrorKind};
 use crate::job::Job;
 
@@ -51,7 +51,23 @@ impl<J: Job> Engine<J> {
     }
 
     /// Feeds the next chunk of input.
-    pub fn feed(&mut self, mut chunk: &[u8]) -> Result<(), Error> {
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        self.feed_rows(chunk)?;
+        self.check_halt()
+    }
+
+    /// The job's reason to stop, as an error, if it has one.
+    fn check_halt(&mut self) -> Result<(), Error> {
+        match self.job.halt() {
+            None => Ok(()),
+            Some((line, e)) => Err(Error {
+                line: Some(line),
+                kind: ErrorKind::Job(e),
+            }),
+        }
+    }
+
+    fn feed_rows(&mut self, mut chunk: &[u8]) -> Result<(), Error> {
         self.bytes += chunk.len() as u64;
         // First finish the row carried over from the previous chunk.
         let mut taken = 0;
@@ -88,6 +104,7 @@ impl<J: Job> Engine<J> {
     pub fn finish(&mut self) -> Result<Counts, Error> {
         self.pass_carry(true)?;
         self.carry.clear();
+        self.check_halt()?;
         self.job.finish(&mut self.out).map_err(|msg| Error {
             line: None,
             kind: ErrorKind::Job(msg),
@@ -137,6 +154,20 @@ impl<J: Job> Engine<J> {
     pub fn take_rejects(&mut self, into: &mut Vec<u8>) {
         into.clear();
         std::mem::swap(into, &mut self.rejects);
+    }
+
+    /// Rejects a row the job had selected, for a reason found after the
+    /// engine handed it on (a store that refused to write it): it moves
+    /// from the selected rows to the rejected ones and goes to the rejects
+    /// with its line and reason, as the engine's own rejects do.
+    pub fn reject_selected(&mut self, line: u64, reason: &str, row: &[u8]) {
+        let counts = &mut self.scanner.counts;
+        counts.selected = counts.selected.saturating_sub(1);
+        counts.rejected += 1;
+        if counts.rejected == 1 {
+            self.rejects.extend_from_slice(b"line,reason,row\n");
+        }
+        write_reject(&mut self.rejects, line, reason, row);
     }
 
     /// Row counts so far.

@@ -83,6 +83,15 @@ pub enum JobError {
     /// A `--where` expression that does not parse, or names a column the
     /// header does not have.
     Where(crate::jobs::filter::expr::ExprError),
+    /// The report job met more distinct keys than its cap
+    /// (`ReportOptions::max_groups`): the run stops rather than outgrow
+    /// its memory.
+    TooManyGroups {
+        /// The cap.
+        cap: usize,
+        /// Distinct keys seen when it stopped.
+        seen: usize,
+    },
 }
 
 impl JobError {
@@ -123,6 +132,12 @@ impl fmt::Display for JobError {
             }
             JobError::BadHeader { message, .. } => f.write_str(message),
             JobError::Where(e) => e.fmt(f),
+            JobError::TooManyGroups { cap, seen } => write!(
+                f,
+                "{seen} distinct (region, category, sub-category, ship mode) keys, over the cap of {cap} \
+                 (about {} bytes of memory each)",
+                crate::jobs::report::GROUP_BYTES
+            ),
         }
     }
 }

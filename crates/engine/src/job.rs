@@ -194,6 +194,13 @@ pub trait Job {
     /// The current row is complete.
     fn row(&mut self, row: &Row<'_>, out: &mut Vec<u8>) -> Outcome;
 
+    /// Checked after each chunk: a reason to stop the run, with the line
+    /// that gave it — a limit the job's memory would pass, say. `None`
+    /// (the default) goes on.
+    fn halt(&mut self) -> Option<(u64, JobError)> {
+        None
+    }
+
     /// Called once after the last row.
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), JobError> {
         let _ = out;

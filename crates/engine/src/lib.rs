@@ -55,7 +55,9 @@ pub use jobs::load::{
     Item, KeyType, Load, LoadOptions, Value, MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES,
     MAX_SORT_KEY_BYTES,
 };
-pub use jobs::report::{OrderReports, ReportOptions, Role, REPORT_NAMES};
+pub use jobs::report::{
+    OrderReports, ReportOptions, Role, Rollup, DEFAULT_MAX_GROUPS, GROUP_BYTES, REPORT_NAMES,
+};
 pub use number::{
     compare_decimals, is_numeric, number_identity, numeric_text, write_fixed, Dec, DecError,
     Threshold, ThresholdError, Verdict,

@@ -18,12 +18,14 @@ mod cli;
 mod doors;
 mod jobs;
 mod log;
+mod metrics;
 mod pipeline;
+mod progress;
 mod time;
 
 use adapters::s3;
 use clap::Parser;
-use cli::{Cli, Command, JobArgs, RouteArgs};
+use cli::{Cli, Command, JobArgs, MetricsArgs, RouteArgs};
 use doors::object::Processor;
 use doors::overflow::Overflow;
 use doors::route::Route;
@@ -79,6 +81,7 @@ fn arguments() -> Vec<std::ffi::OsString> {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     log::init()?;
+    s3::configure(cli.command.s3_args().transfer());
     match cli.command {
         Command::Filter(args) => doors::cli::filter(args).await,
         Command::Inspect(args) => doors::cli::inspect(args).await,
@@ -90,7 +93,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             doors::watch::run(&args, &spec, &clients).await
         }
         Command::Worker(args) => {
-            let (processor, config) = processor(&args.route, &args.job, None, 5.0).await?;
+            let metrics = metrics(&args.metrics, &args.job, "sluice-worker")?;
+            let (processor, config) = processor(&args.route, &args.job, metrics, None).await?;
             let sqs = aws_sdk_sqs::Client::new(&config);
             let queue = &args.queue;
             doors::worker::run(
@@ -103,8 +107,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Lambda(args) => {
-            let (overflow, rate) = (args.overflow_queue_url.clone(), args.min_mb_per_sec);
-            let (processor, _) = processor(&args.route, &args.job, overflow, rate).await?;
+            let metrics = metrics(&args.metrics, &args.job, "sluice-lambda")?;
+            let overflow = (args.overflow_queue_url.clone(), args.min_mb_per_sec);
+            let (processor, _) = processor(&args.route, &args.job, metrics, Some(overflow)).await?;
             doors::lambda::serve(processor).await
         }
     }
@@ -119,14 +124,39 @@ async fn local_clients(spec: &JobSpec) -> anyhow::Result<Clients> {
     Ok(Clients { s3: None, table })
 }
 
+/// The metrics' names: the service is the one configured, else the Lambda
+/// function's name, else `fallback`.
+fn metrics(args: &MetricsArgs, job: &JobArgs, fallback: &str) -> anyhow::Result<metrics::Metrics> {
+    use clap::ValueEnum;
+    anyhow::ensure!(
+        !args.metrics_namespace.trim().is_empty(),
+        "--metrics-namespace (SLUICE_METRICS_NAMESPACE) is empty"
+    );
+    let service = args.metrics_service.clone().filter(|s| !s.is_empty());
+    let service = service
+        .or_else(|| std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok())
+        .unwrap_or_else(|| fallback.to_string());
+    Ok(metrics::Metrics {
+        namespace: args.metrics_namespace.clone(),
+        service,
+        job: job
+            .job
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().into()),
+    })
+}
+
 /// The cloud doors' object handling: route and job checked before AWS is
 /// contacted, clients built once.
+/// `overflow`: the Lambda's overflow queue, if any, and the throughput
+/// assumed until measured (a worker has no deadline: 5 MB/s, unused).
 async fn processor(
     route: &RouteArgs,
     job: &JobArgs,
-    overflow: Option<String>,
-    min_mb_per_sec: f64,
+    metrics: metrics::Metrics,
+    overflow: Option<(Option<String>, f64)>,
 ) -> anyhow::Result<(Processor, aws_config::SdkConfig)> {
+    let (overflow, min_mb_per_sec) = overflow.unwrap_or((None, 5.0));
     let (route, spec) = (Route::from_args(route, job.job)?, job.spec()?);
     let config = s3::aws_config().await;
     let table = match &spec.kind {
@@ -150,6 +180,7 @@ async fn processor(
         min_mb_per_sec,
         log_values: job.log_values,
         force: false,
+        metrics,
     };
     Ok((processor, config))
 }

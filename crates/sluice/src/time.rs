@@ -46,6 +46,16 @@ pub fn date_of(t: SystemTime) -> String {
 /// The UTC date of an RFC 3339 timestamp (`2026-11-21T23:30:00-02:00` →
 /// `2026-11-22`); `None` when it is not one.
 pub fn date_of_rfc3339(text: &str) -> Option<String> {
+    let ms = unix_millis_of_rfc3339(text)?;
+    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// The instant of an RFC 3339 timestamp, in milliseconds since
+/// 1970-01-01T00:00:00Z (a missing zone is UTC; digits past the
+/// millisecond are dropped); `None` when it is not one. Parsed field by
+/// field on checked byte ranges: an event's time is untrusted text.
+pub fn unix_millis_of_rfc3339(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = text.get(r)?;
@@ -56,11 +66,23 @@ pub fn date_of_rfc3339(text: &str) -> Option<String> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
     }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let minutes = num(11..13)? * 60 + num(14..16)?;
-    let zone = text
-        .get(19..)?
-        .trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let rest = text.get(19..)?;
+    let digits = rest
+        .strip_prefix('.')
+        .map(|f| f.len() - f.trim_start_matches(|c: char| c.is_ascii_digit()).len())
+        .unwrap_or(0);
+    let millis = match digits {
+        0 => 0,
+        n => format!("{:0<3}", &rest[1..1 + n.min(3)])
+            .parse::<i64>()
+            .ok()?,
+    };
+    let zone = &rest[if digits > 0 { 1 + digits } else { 0 }..];
     let offset = match zone.as_bytes() {
         [] | [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
@@ -73,12 +95,12 @@ pub fn date_of_rfc3339(text: &str) -> Option<String> {
         }
         _ => return None,
     };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || minutes >= 24 * 60 {
+    let valid = (1..=12).contains(&month) && (1..=31).contains(&day);
+    if !valid || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let days = days_from_civil(year, month, day) + (minutes - offset).div_euclid(24 * 60);
-    let (y, m, d) = civil_from_days(days);
-    Some(format!("{y:04}-{m:02}-{d:02}"))
+    let minutes = days_from_civil(year, month, day) * 1440 + hour * 60 + minute - offset;
+    Some((minutes * 60 + second) * 1000 + millis)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
@@ -140,6 +162,30 @@ mod tests {
         assert_eq!(parse_date("2026-02-28"), Ok("2026-02-28".into()));
         assert!(parse_date("2026-02-30").is_err());
         assert!(parse_date("21/11/2026").is_err());
+    }
+
+    #[test]
+    fn event_times_are_instants() {
+        let at = |t: &str| unix_millis_of_rfc3339(t);
+        assert_eq!(at("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(at("2025-11-21T08:30:00.123Z"), Some(1_763_713_800_123));
+        assert_eq!(at("2025-11-21T08:30:00.1Z"), Some(1_763_713_800_100));
+        assert_eq!(
+            at("2025-11-21T08:30:00.123456789Z"),
+            Some(1_763_713_800_123)
+        );
+        assert_eq!(at("2025-11-21T10:30:00+02:00"), Some(1_763_713_800_000));
+        assert_eq!(at("2025-11-21T06:00:00-02:30"), Some(1_763_713_800_000));
+        for bad in [
+            "2025-11-21T08:30:00.Z",
+            "2025-11-21T24:00:00Z",
+            "2025-11-21T08:60:00Z",
+            "2025-11-21T08-30-00Z",
+            "2025-11-21T08:30:00.12é",
+            "2025-11-21T08:30:00 UTC",
+        ] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -175,6 +175,13 @@ pub async fn manifest(bucket: &str, prefix: &str, source_key: &str) -> Value {
     serde_json::from_slice(&get(bucket, &key).await.body).unwrap()
 }
 
+/// The keys of the data outputs: every key but the manifests.
+pub async fn data_keys(bucket: &str) -> Vec<String> {
+    let mut keys = keys(bucket).await;
+    keys.retain(|k| !k.contains("_sluice/manifests/"));
+    keys
+}
+
 pub async fn keys(bucket: &str) -> Vec<String> {
     let resp = s3()
         .await
@@ -266,6 +273,10 @@ async fn uploaded_file_with_spaces_is_filtered_into_the_destination() {
     assert_eq!(line["key"], "in/my file (1).csv");
     assert_eq!(line["selected"], 3);
     assert_eq!(line["level"], "info");
+    // And where the time went: read and write MB/s, the engine's wait.
+    for field in ["read_mb_s", "write_mb_s", "input_wait_ms"] {
+        assert!(line[field].is_number(), "{field}: {line}");
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -467,6 +478,15 @@ async fn run_object(stack: &Stack, dir: &TempDir, mb: usize) -> u64 {
         "the result of {key} differs from the local filter's"
     );
     assert_multipart(&stack.dst, &out_key).await;
+    let line: Value = log
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|l: &Value| l["message"] == "processed")
+        .unwrap_or_else(|| panic!("{log}"));
+    let (wait, total) = (&line["input_wait_ms"], &line["duration_ms"]);
+    assert!(wait.as_u64().unwrap() <= total.as_u64().unwrap(), "{line}");
+    assert!(line["read_mb_s"].as_f64().unwrap() > 0.0, "{line}");
+    assert!(line["write_mb_s"].as_f64().unwrap() > 0.0, "{line}");
     eprintln!(
         "{mb} MiB object: {} MiB out, peak RSS {} MiB",
         out.body.len() >> 20,
@@ -479,21 +499,25 @@ async fn run_object(stack: &Stack, dir: &TempDir, mb: usize) -> u64 {
 async fn a_large_object_streams_through_in_bounded_memory() {
     let stack = stack(120).await;
     let dir = TempDir::new("big");
-    // Both objects are large enough to reach the writer's plateau: one
-    // part filling and two uploading (a smaller one never holds three).
+    // Both objects are large enough to reach the plateau of a 512 MB
+    // function's 4 connections: 4 ranges of 8 MiB read ahead, one part
+    // filling and 4 uploading (a smaller one never holds them all).
     let small = run_object(&stack, &dir, 40).await;
     let large = run_object(&stack, &dir, 110).await;
     // Memory does not grow with the object: 70 MiB more data, less than
-    // one upload part (8 MiB) more memory — the SDK's transient buffers
-    // vary by a few MiB when the other tests load moto. (This is the
-    // unoptimised test build; the release build's figures are in the notes.)
+    // two 8 MiB buffers more memory — how full the ranges read ahead are
+    // depends on moto's pace, which varies when the other tests load it.
+    // (This is the unoptimised test build; the release build's figures are
+    // in the README.)
     assert!(
-        large < small + (8 << 20),
+        large < small + (16 << 20),
         "peak RSS {} MiB for 110 MiB vs {} MiB for 40 MiB",
         large >> 20,
         small >> 20
     );
-    assert!(large < 80 << 20, "peak RSS {} MiB", large >> 20);
+    // Those 72 MiB of buffers, the HTTP client's own for 5 connections,
+    // and the unoptimised binary's ~25 MiB.
+    assert!(large < 112 << 20, "peak RSS {} MiB", large >> 20);
 }
 
 #[tokio::test(flavor = "current_thread")]

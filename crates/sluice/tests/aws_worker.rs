@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 /// `sluice worker` draining the stack's queue into its destination.
-fn worker(stack: &Stack, extra: &[&str]) -> Command {
+pub fn worker(stack: &Stack, extra: &[&str]) -> Command {
     let mut cmd = sluice();
     with_aws(&mut cmd)
         .args([
@@ -113,7 +113,8 @@ async fn received_messages_stay_invisible_until_done() {
         .unwrap();
     // Received in the same batch, it waits while the long one runs.
     put(&stack.src, "in/short.csv", b"v\n9\n").await;
-    let child = worker(&stack, &[])
+    // One connection: ranged reads would finish before the timeout.
+    let child = worker(&stack, &["--s3-connections", "1"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -186,3 +186,69 @@ fn reports_agree_with_pandas_on_generated_orders() {
         );
     }
 }
+
+/// `groups` orders, each of a key of its own (sub-category `S0`, `S1`...).
+fn distinct_groups(groups: usize) -> String {
+    let mut csv = HEADER.to_string();
+    for i in 0..groups {
+        csv.push_str(&format!(
+            "CA-{i},2023-09-05,Air,Consumer,United States,Austin,Texas,78701,West,Furniture,S{i},P-1,1,2,1,0\n"
+        ));
+    }
+    csv
+}
+
+#[test]
+fn a_run_past_the_cap_on_groups_fails_naming_it_and_commits_nothing() {
+    let tmp = TempDir::new("report-cap");
+    let out = tmp.path().join("out");
+    let input = tmp.path().join("orders.csv");
+    std::fs::write(&input, distinct_groups(3000)).unwrap();
+    let args = [input.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    let dated = |extra: &[&'static str]| {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.extend(["--ingest-date", "2026-11-30"].map(String::from));
+        all.extend(extra.iter().map(|a| a.to_string()));
+        all
+    };
+    // A previous result, which the failed runs must leave as it is.
+    let first = sluice().arg("report").args(dated(&[])).output().unwrap();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let before: Vec<_> = files_under(&out)
+        .into_iter()
+        .map(|f| (std::fs::read(&f).unwrap(), f))
+        .collect();
+    assert_eq!(before.len(), 3);
+    // The cap from the flag, and the default from a Lambda function's
+    // memory: 1 MB holds (1 MiB / 2) / 200 bytes = 2621 groups.
+    let capped = sluice()
+        .arg("report")
+        .args(dated(&["--max-groups", "1000"]))
+        .output()
+        .unwrap();
+    let mut small = sluice();
+    small
+        .arg("report")
+        .args(dated(&[]))
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1");
+    let lambda = small.output().unwrap();
+    for (run, cap) in [(capped, 1000), (lambda, 2621)] {
+        let err = text(&run.stderr);
+        assert!(!run.status.success(), "{err}");
+        let want = format!(
+            "{}: line {}: {} distinct (region, category, sub-category, ship mode) keys, over the report's cap of {cap} groups; nothing was written. Raise --max-groups / SLUICE_MAX_GROUPS",
+            input.display(),
+            cap + 2,
+            cap + 1
+        );
+        assert!(err.contains(&want), "{err}");
+        let after: Vec<_> = files_under(&out)
+            .into_iter()
+            .map(|f| (std::fs::read(&f).unwrap(), f))
+            .collect();
+        assert_eq!(
+            after, before,
+            "the previous result is untouched, nothing added"
+        );
+    }
+}

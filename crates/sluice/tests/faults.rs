@@ -32,7 +32,7 @@ fn through(proxy: &FaultProxy, args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
-async fn bucket(versioned: bool) -> String {
+pub async fn bucket(versioned: bool) -> String {
     let name = unique("faults");
     let s3 = s3().await;
     s3.create_bucket().bucket(&name).send().await.unwrap();
@@ -83,7 +83,7 @@ async fn a_connection_dropping_every_time_fails_the_run_and_writes_nothing() {
 }
 
 /// Replaces `bucket/in.csv` with other rows, from the proxy's thread.
-fn replacer(bucket: &str) -> Arc<dyn Fn() + Send + Sync> {
+pub fn replacer(bucket: &str) -> Arc<dyn Fn() + Send + Sync> {
     let bucket = bucket.to_string();
     Arc::new(move || {
         let other = String::from_utf8(csv(1_000, 3)).unwrap();

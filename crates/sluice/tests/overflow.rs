@@ -3,7 +3,7 @@
 //! drains that queue into the same result; a batch leaves the messages the
 //! time left cannot cover for another invocation.
 
-use crate::aws_lambda::{bootstrap, get, keys, sqs_event, stack, stop};
+use crate::aws_lambda::{bootstrap, data_keys, get, sqs_event, stack, stop};
 use crate::util::{filter_file, sluice, sqs, text, unique, with_aws};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -59,7 +59,7 @@ async fn an_object_too_big_for_the_time_left_is_forwarded_and_the_worker_finishe
     assert_eq!(answer.body, json!({"processed": 1, "skipped": 1}), "{log}");
     assert!(log.contains("forwarded to the worker queue"), "{log}");
     assert_eq!(
-        keys(&stack.dst).await,
+        data_keys(&stack.dst).await,
         vec!["filtered/in/small.csv".to_string()]
     );
 
@@ -110,7 +110,7 @@ async fn a_batch_leaves_what_the_time_left_cannot_cover_for_another_invocation()
         "{log}"
     );
     assert_eq!(
-        keys(&stack.dst).await,
+        data_keys(&stack.dst).await,
         vec!["filtered/in/first.csv".to_string()]
     );
 }

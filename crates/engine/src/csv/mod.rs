@@ -9,7 +9,7 @@ mod sniff;
 mod starts;
 mod text;
 
-pub(crate) use field::{is_blank, unquote_into, write_quoted};
+pub(crate) use field::{is_blank, unquote_into, write_quoted, write_reject};
 pub use field::{unquote, write_csv_field, BOM};
 pub(crate) use scan::Scanner;
 pub use scan::{Counts, Dialect};

@@ -27,9 +27,13 @@
 //! assert_eq!(items[1].attributes().count(), 2); // the empty cell is left out
 //! ```
 
+mod item;
+
 use crate::error::JobError;
 use crate::job::{Flow, Header, Job, Outcome, Reason, Row};
 use crate::number::write_dynamo_number;
+use item::{Cell, Kind};
+pub use item::{Item, Value};
 
 /// The largest item DynamoDB stores, in bytes.
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
@@ -75,33 +79,6 @@ impl Default for LoadOptions {
     }
 }
 
-/// An attribute value, borrowed from the job's buffers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Value<'a> {
-    /// A string.
-    S(&'a str),
-    /// A number, in text as DynamoDB accepts it.
-    N(&'a str),
-    /// A boolean.
-    Bool(bool),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    S,
-    N,
-    Bool(bool),
-}
-
-/// One typed cell: a column and a value range in the text buffer.
-#[derive(Clone, Copy, Debug)]
-struct Cell {
-    column: usize,
-    kind: Kind,
-    start: usize,
-    end: usize,
-}
-
 /// A committed row: its line, its cells, its key ranges.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -113,38 +90,8 @@ struct Entry {
     /// The end of its values in the text buffer.
     text_end: usize,
     size: usize,
-}
-
-/// One row as an item; see [`Load::items`].
-#[derive(Clone, Copy, Debug)]
-pub struct Item<'a> {
-    /// The 1-based line on which the row starts.
-    pub line: u64,
-    /// The partition key value (for a number key, as DynamoDB accepts it).
-    pub key: &'a str,
-    /// The sort key value, when the table has one.
-    pub sort_key: Option<&'a str>,
-    /// The item's size as DynamoDB counts it, in bytes.
-    pub size: usize,
-    cells: &'a [Cell],
-    text: &'a str,
-    names: &'a [String],
-}
-
-impl<'a> Item<'a> {
-    /// The non-key attributes in column order: column index, name, value.
-    pub fn attributes(&self) -> impl Iterator<Item = (usize, &'a str, Value<'a>)> + 'a {
-        let (text, names) = (self.text, self.names);
-        self.cells.iter().map(move |c| {
-            let s = &text[c.start..c.end];
-            let value = match c.kind {
-                Kind::S => Value::S(s),
-                Kind::N => Value::N(s),
-                Kind::Bool(b) => Value::Bool(b),
-            };
-            (c.column, names[c.column].as_str(), value)
-        })
-    }
+    /// The row as it came in, in the raw buffer.
+    raw: (usize, usize),
 }
 
 /// Per-row state while its fields arrive.
@@ -174,6 +121,8 @@ pub struct Load {
     text: Vec<u8>,
     cells: Vec<Cell>,
     entries: Vec<Entry>,
+    /// The rows of the items taken so far, as they came in.
+    raw: Vec<u8>,
     row: RowState,
     /// Reused while rewriting a number.
     scratch: Vec<u8>,
@@ -191,6 +140,7 @@ impl Load {
             text: Vec::new(),
             cells: Vec::new(),
             entries: Vec::new(),
+            raw: Vec::new(),
             row: RowState::default(),
             scratch: Vec::new(),
         }
@@ -211,6 +161,7 @@ impl Load {
             key: &text[e.key.0..e.key.1],
             sort_key: e.sort_key.map(|(a, b)| &text[a..b]),
             size: e.size,
+            raw: &self.raw[e.raw.0..e.raw.1],
             cells: &self.cells[e.cells.0..e.cells.1],
             text,
             names: &self.names,
@@ -222,6 +173,7 @@ impl Load {
         self.text.clear();
         self.cells.clear();
         self.entries.clear();
+        self.raw.clear();
     }
 
     /// The end of the committed text and cells.
@@ -449,7 +401,8 @@ impl Job for Load {
             return Flow::Next;
         };
         let range = (start, self.text.len());
-        self.row.size += self.names[index].len() + size;
+        let size = self.names[index].len() + size;
+        self.row.size += size;
         if index == self.key_column {
             self.row.key = Some(range);
         } else if Some(index) == self.sort_column {
@@ -460,6 +413,7 @@ impl Job for Load {
                 kind,
                 start: range.0,
                 end: range.1,
+                size,
             });
         }
         Flow::Next
@@ -472,7 +426,10 @@ impl Job for Load {
             self.cells.truncate(cells_end);
             return Outcome::Rejected(reason);
         }
+        let raw_start = self.raw.len();
+        self.raw.extend_from_slice(row.content());
         self.entries.push(Entry {
+            raw: (raw_start, self.raw.len()),
             line: row.line,
             cells: (cells_end, self.cells.len()),
             key: self.row.key.unwrap_or_default(),

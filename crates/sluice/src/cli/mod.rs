@@ -7,7 +7,7 @@ mod options;
 
 use crate::jobs::{JobKind, JobSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-pub use options::{CompressArgs, CsvArgs, FilterOpts, LoadOpts, ReportOpts};
+pub use options::{CompressArgs, CsvArgs, FilterOpts, LoadOpts, ReportOpts, S3Args};
 use sluice_engine::{Dialect, InspectOptions};
 use std::path::PathBuf;
 
@@ -38,6 +38,21 @@ pub enum Command {
     Lambda(LambdaArgs),
 }
 
+impl Command {
+    /// How much of S3 each object may use at once.
+    pub fn s3_args(&self) -> &S3Args {
+        match self {
+            Command::Filter(a) => &a.s3,
+            Command::Inspect(a) => &a.s3,
+            Command::Report(a) => &a.s3,
+            Command::Load(a) => &a.s3,
+            Command::Watch(a) => &a.job.s3,
+            Command::Worker(a) => &a.job.s3,
+            Command::Lambda(a) => &a.job.s3,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct FilterArgs {
     /// Input: a path, `-` for stdin (the default), or s3://bucket/key.
@@ -48,7 +63,7 @@ pub struct FilterArgs {
     /// Write rejected rows here as CSV (line,reason,row): a path or s3://bucket/key.
     #[arg(long)]
     pub rejects: Option<String>,
-    /// No summary on stderr.
+    /// No summary and no progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -59,6 +74,8 @@ pub struct FilterArgs {
     pub compress: CompressArgs,
     #[command(flatten)]
     pub prefix: PrefixArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl FilterArgs {
@@ -80,6 +97,8 @@ pub struct InspectArgs {
     /// The first row is data, not a header.
     #[arg(long)]
     pub no_header: bool,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl InspectArgs {
@@ -109,7 +128,7 @@ pub struct LoadArgs {
     /// Type and check every row, write the rejects, send nothing to DynamoDB (key columns are taken as strings).
     #[arg(long)]
     pub dry_run: bool,
-    /// No summary on stderr.
+    /// No summary and no progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -118,6 +137,8 @@ pub struct LoadArgs {
     pub csv: CsvArgs,
     #[command(flatten)]
     pub prefix: PrefixArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl LoadArgs {
@@ -138,7 +159,7 @@ pub struct ReportArgs {
     /// The partition date (YYYY-MM-DD); by default the input's last-modified date (UTC).
     #[arg(long, value_parser = crate::time::parse_date)]
     pub ingest_date: Option<String>,
-    /// No summary on stderr.
+    /// No summary and no progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -147,6 +168,8 @@ pub struct ReportArgs {
     pub csv: CsvArgs,
     #[command(flatten)]
     pub prefix: PrefixArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl ReportArgs {
@@ -202,6 +225,8 @@ pub struct JobArgs {
     /// by default the log holds facts and counts only, so no account number reaches it.
     #[arg(long, env = "SLUICE_LOG_VALUES")]
     pub log_values: bool,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 impl JobArgs {
@@ -260,6 +285,20 @@ pub struct LambdaArgs {
     /// (until the invocation has measured its own).
     #[arg(long, env = "SLUICE_MIN_MB_PER_SEC", default_value_t = 5.0)]
     pub min_mb_per_sec: f64,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// The CloudWatch metrics the Lambda handler and the worker print (embedded metric format).
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// CloudWatch namespace of the metrics.
+    #[arg(long, env = "SLUICE_METRICS_NAMESPACE", default_value = crate::metrics::DEFAULT_NAMESPACE)]
+    pub metrics_namespace: String,
+    /// Value of the metrics' `Service` dimension (default: the Lambda function's name,
+    /// AWS_LAMBDA_FUNCTION_NAME, or `sluice-worker`). The `Job` dimension is the job's name.
+    #[arg(long, env = "SLUICE_METRICS_SERVICE")]
+    pub metrics_service: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -277,6 +316,8 @@ pub struct WorkerArgs {
     pub route: RouteArgs,
     #[command(flatten)]
     pub job: JobArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -296,6 +337,9 @@ pub struct WatchArgs {
     /// Only files ending with this are processed.
     #[arg(long, env = "SLUICE_SUFFIX", default_value = ".csv")]
     pub suffix: String,
+    /// No progress line on a terminal.
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub job: JobArgs,
 }

@@ -5,7 +5,7 @@
 use crate::jobs::{load::LoadSpec, JobKind, JobSpec};
 use crate::pipeline::decode::Compression;
 use clap::Args;
-use sluice_engine::{Dialect, FilterOptions, ReportOptions, Role};
+use sluice_engine::{Dialect, FilterOptions, ReportOptions, Role, DEFAULT_MAX_GROUPS, GROUP_BYTES};
 
 /// How the input CSV is laid out.
 #[derive(Debug, Args)]
@@ -252,6 +252,23 @@ pub struct ReportOpts {
         default_value = "Not Available"
     )]
     pub missing: Vec<String>,
+    /// The most distinct (region, category, sub-category, ship mode) keys a run may hold, about
+    /// 200 bytes of memory each; a run that meets more fails and writes nothing. Default: half of
+    /// a Lambda function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE), else 10,000,000.
+    #[arg(long, env = "SLUICE_MAX_GROUPS", value_name = "N")]
+    pub max_groups: Option<usize>,
+}
+
+/// The cap on the report's groups when none is given: half the function's
+/// memory (`memory_mb`, from `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`) at
+/// [`GROUP_BYTES`] a group — the other half is the process, its buffers
+/// and the reports written at the end — or [`DEFAULT_MAX_GROUPS`] outside
+/// Lambda.
+pub fn default_max_groups(memory_mb: Option<&str>) -> usize {
+    match memory_mb.and_then(|m| m.trim().parse::<usize>().ok()) {
+        Some(mb) if mb > 0 => (mb << 20) / 2 / GROUP_BYTES,
+        _ => DEFAULT_MAX_GROUPS,
+    }
 }
 
 impl ReportOpts {
@@ -269,6 +286,35 @@ impl ReportOpts {
             options.columns[role as usize] = name.trim().to_string();
         }
         options.missing = self.missing.clone();
+        let memory = std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").ok();
+        options.max_groups = match self.max_groups {
+            Some(0) => anyhow::bail!("--max-groups / SLUICE_MAX_GROUPS must be at least 1"),
+            Some(n) => n,
+            None => default_max_groups(memory.as_deref()),
+        };
         Ok(options)
+    }
+}
+
+/// How much of S3 one object may use at once.
+#[derive(Debug, Args)]
+pub struct S3Args {
+    /// Connections per S3 object: byte ranges read at once, and parts uploaded at once
+    /// (1: one GET stream). Default 8; in Lambda, from the function's memory: 4 below
+    /// 1,769 MB, 8 below 3,538 MB, 16 from there.
+    #[arg(long, env = "SLUICE_S3_CONNECTIONS", value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub s3_connections: Option<u16>,
+    /// Bytes per ranged read (small ones let tests read many ranges).
+    #[arg(long, env = "SLUICE_S3_RANGE_BYTES", hide = true, default_value_t = crate::adapters::s3::RANGE_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub s3_range_bytes: u64,
+}
+
+impl S3Args {
+    /// The settings the S3 adapter uses.
+    pub fn transfer(&self) -> crate::adapters::s3::Transfer {
+        let connections = self.s3_connections.map(usize::from);
+        crate::adapters::s3::Transfer::new(connections, self.s3_range_bytes)
     }
 }

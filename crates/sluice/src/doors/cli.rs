@@ -35,6 +35,7 @@ pub async fn filter(args: FilterArgs) -> anyhow::Result<()> {
         // no stale one remains.
         keep_empty_rejects: true,
         compress: args.compress.choice(),
+        progress: !args.quiet,
         ..Plan::default()
     };
     let done = run(&spec, &input, &plan, None).await?;
@@ -83,6 +84,7 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
         reports: Some(reports),
         stem,
         ingest_date: args.ingest_date.clone(),
+        progress: !args.quiet,
         ..Plan::default()
     };
     let done = run(&spec, &input, &plan, None).await?;
@@ -118,6 +120,7 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<()> {
     let plan = Plan {
         rejects: args.rejects.as_deref().map(Location::parse).transpose()?,
         keep_empty_rejects: true,
+        progress: !args.quiet,
         ..Plan::default()
     };
     let done = run(&spec, &input, &plan, Some(table)).await?;

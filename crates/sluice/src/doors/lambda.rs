@@ -45,6 +45,10 @@ async fn handle(
         e
     })?;
     let (tally, failed_ids) = run_batch(processor, &batch, &context, &mut budget).await;
+    let objects = tally.processed + tally.skipped + tally.failed;
+    processor
+        .metrics
+        .invocation(objects, tally.failed, &context);
     log::info(
         "invocation done",
         json!({"request_id": event.context.request_id, "processed": tally.processed,

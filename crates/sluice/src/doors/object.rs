@@ -9,6 +9,7 @@ use super::overflow::{Budget, Overflow};
 use super::route::{Decision, Keys, Route};
 use crate::jobs::{self, report, Clients, Done, JobSpec, Plan};
 use crate::log;
+use crate::metrics::{self, Fate, Metrics, ObjectFigures};
 use crate::pipeline::location::Location;
 use crate::pipeline::manifest::{self, Claim, Ledger, Stale};
 use crate::pipeline::Summary;
@@ -33,6 +34,8 @@ pub struct Processor {
     /// Redo objects whose manifest shows them done (`--force`); a newer
     /// version's result is still never replaced.
     pub force: bool,
+    /// The names the per-object and per-invocation metrics go under.
+    pub metrics: Metrics,
 }
 
 /// What became of one event.
@@ -131,8 +134,8 @@ impl Processor {
         tally
     }
 
-    /// Processes one event and logs what happened, with `context` fields
-    /// (such as the request id) on every line.
+    /// Processes one event, logs what happened, with `context` fields
+    /// (such as the request id) on every line, and prints its metrics.
     pub async fn handle(
         &self,
         ev: &ObjectEvent,
@@ -145,41 +148,9 @@ impl Processor {
         merge(&mut fields, context);
         let result = self.process(ev, budget).await;
         let ms = started.elapsed().as_millis() as u64;
-        match &result {
-            Ok(Outcome::Done(done)) => {
-                let (c, summary) = (done.summary.counts, &done.summary);
-                merge(&mut fields, &done.extra);
-                merge(
-                    &mut fields,
-                    &json!({"output": done.output, "rows": c.rows,
-                        "selected": c.selected, "dropped": c.dropped, "rejected": c.rejected,
-                        "bytes_in": summary.bytes_in, "bytes_out": summary.bytes_out, "duration_ms": ms}),
-                );
-                log::info("processed", fields);
-            }
-            Ok(Outcome::Forwarded(queue)) => {
-                merge(&mut fields, &json!({"queue": queue, "size": ev.size}));
-                log::info(
-                    "too big for the time left; forwarded to the worker queue",
-                    fields,
-                );
-            }
-            Ok(Outcome::Skipped(why)) => {
-                merge(&mut fields, &json!({"reason": why}));
-                log::info("skipped", fields);
-            }
-            Ok(Outcome::Superseded(why)) => {
-                merge(&mut fields, &json!({"reason": why, "duration_ms": ms}));
-                log::info("superseded; nothing written", fields);
-            }
-            Err(e) => {
-                merge(
-                    &mut fields,
-                    &json!({"error": format!("{e:#}"), "duration_ms": ms}),
-                );
-                log::error("failed", fields);
-            }
-        }
+        self.metrics
+            .object(&figures(&result, ev, ms), &metric_context(ev, context));
+        log_outcome(fields, &result, ev, ms);
         result
     }
 
@@ -301,6 +272,72 @@ impl Processor {
     }
 }
 
+/// What the metrics count of an object's outcome.
+fn figures<'a>(
+    result: &'a anyhow::Result<Outcome>,
+    ev: &ObjectEvent,
+    ms: u64,
+) -> ObjectFigures<'a> {
+    let fate = match result {
+        Ok(Outcome::Done(done)) => Fate::Processed(&done.summary),
+        Ok(Outcome::Forwarded(_)) => Fate::Forwarded,
+        Ok(Outcome::Skipped(_)) => Fate::Skipped,
+        Ok(Outcome::Superseded(_)) => Fate::Superseded,
+        Err(_) => Fate::Failed,
+    };
+    ObjectFigures {
+        fate,
+        duration_ms: ms,
+        lag_ms: metrics::lag_ms(ev.time.as_deref()),
+    }
+}
+
+/// The properties a metrics line carries besides its figures: enough to
+/// find the object's log lines from a metric's data point.
+fn metric_context(ev: &ObjectEvent, context: &serde_json::Value) -> serde_json::Value {
+    let mut fields = json!({"bucket": ev.bucket, "key": ev.key});
+    merge(&mut fields, context);
+    fields
+}
+
+/// Logs what became of one object.
+fn log_outcome(
+    mut fields: serde_json::Value,
+    result: &anyhow::Result<Outcome>,
+    ev: &ObjectEvent,
+    ms: u64,
+) {
+    match result {
+        Ok(Outcome::Done(done)) => {
+            merge(&mut fields, &done.extra);
+            merge(&mut fields, &done_fields(done, ms));
+            log::info("processed", fields);
+        }
+        Ok(Outcome::Forwarded(queue)) => {
+            merge(&mut fields, &json!({"queue": queue, "size": ev.size}));
+            log::info(
+                "too big for the time left; forwarded to the worker queue",
+                fields,
+            );
+        }
+        Ok(Outcome::Skipped(why)) => {
+            merge(&mut fields, &json!({"reason": why}));
+            log::info("skipped", fields);
+        }
+        Ok(Outcome::Superseded(why)) => {
+            merge(&mut fields, &json!({"reason": why, "duration_ms": ms}));
+            log::info("superseded; nothing written", fields);
+        }
+        Err(e) => {
+            merge(
+                &mut fields,
+                &json!({"error": format!("{e:#}"), "duration_ms": ms}),
+            );
+            log::error("failed", fields);
+        }
+    }
+}
+
 /// The most bytes a metadata value takes: S3 allows 2 KB for all of an
 /// object's user metadata together.
 const METADATA_VALUE_BYTES: usize = 1024;
@@ -323,6 +360,20 @@ fn ascii(s: &str) -> String {
         out.push_str(&piece);
     }
     out
+}
+
+/// The per-object log line's account of a run: its counts, bytes and
+/// time, and where the time went — the input's and the outputs' MB/s and
+/// how long the engine waited for input (most of the run: the input is
+/// the bottleneck; see `--s3-connections`).
+fn done_fields(done: &Done, ms: u64) -> serde_json::Value {
+    let (c, summary) = (done.summary.counts, &done.summary);
+    let tenths = |x: f64| (x * 10.0).round() / 10.0;
+    json!({"output": done.output, "rows": c.rows,
+        "selected": c.selected, "dropped": c.dropped, "rejected": c.rejected,
+        "bytes_in": summary.bytes_in, "bytes_out": summary.bytes_out, "duration_ms": ms,
+        "read_mb_s": tenths(summary.read_mb_s()), "write_mb_s": tenths(summary.write_mb_s()),
+        "input_wait_ms": (summary.wait_seconds * 1e3) as u64})
 }
 
 pub(crate) fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {

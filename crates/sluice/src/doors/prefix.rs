@@ -106,7 +106,13 @@ pub async fn command(
             };
             route.check(Some(&bucket))?;
             let s3 = Some(s3::client(&s3::aws_config().await));
+            let metrics = crate::metrics::Metrics {
+                namespace: crate::metrics::DEFAULT_NAMESPACE.to_string(),
+                service: "sluice-cli".to_string(),
+                job: spec.name().to_string(),
+            };
             let processor = Processor {
+                metrics,
                 clients: Clients { s3, table },
                 route,
                 spec,
@@ -276,7 +282,9 @@ pub async fn run_folder(
             let rel = path
                 .strip_prefix(dir)
                 .expect("scanned files are inside the folder");
-            let plan = watch::plan(spec, rel, out, suffix, compress);
+            // A name no output namespace can hold is refused, not processed.
+            let plan = watch::plan(spec, rel, out, suffix, compress, false)
+                .map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))?;
             watch::process(&path, &plan, spec, clients).await
         })
         .buffer_unordered(parallel.max(1));

@@ -7,12 +7,13 @@
 //! vanishes or cannot be read while the folder is scanned is logged and
 //! passed over; the watch goes on.
 
-use super::route::has_suffix;
+use super::route::{has_suffix, Namespaces};
 use crate::cli::WatchArgs;
 use crate::jobs::{self, report, Clients, Done, JobKind, JobSpec, Plan};
 use crate::log;
 use crate::pipeline::decode::Compression;
 use crate::pipeline::location::Location;
+use crate::pipeline::manifest::{Claim, Ledger, Source};
 use anyhow::Context;
 use serde_json::json;
 use std::collections::HashMap;
@@ -45,9 +46,23 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec, clients: &Clients) -> anyhow:
             let rel = path
                 .strip_prefix(&dir)
                 .expect("scanned files are inside the folder");
-            let plan = plan(spec, rel, &out, &args.suffix, args.job.compress.choice());
-            if process(&path, &plan, spec, clients).await.is_err() {
-                failures += 1;
+            match plan(
+                spec,
+                rel,
+                &out,
+                &args.suffix,
+                args.job.compress.choice(),
+                !args.quiet,
+            ) {
+                Ok(plan) => {
+                    if process(&path, &plan, spec, clients).await.is_err() {
+                        failures += 1;
+                    }
+                }
+                Err(why) => log::info(
+                    "skipped",
+                    json!({"file": path.display().to_string(), "reason": why}),
+                ),
             }
             done.insert(path, stamp);
         }
@@ -82,26 +97,44 @@ fn folders(args: &WatchArgs) -> anyhow::Result<(PathBuf, PathBuf)> {
 
 /// Where the outputs of the file at `rel` go: the same relative path
 /// under the output folder (a document with `.json` added), rejects under
-/// its `_rejects/`, reports partitioned in it. Prefix runs over a folder
-/// name their outputs the same way.
+/// its `_rejects/`, reports partitioned in it.
+/// Where the outputs of `rel` go: the same namespaces as in a bucket
+/// (results, `_rejects/`, `_sluice/manifests/`), decided by the same rule.
+/// Prefix runs over a folder name their outputs the same way.
 pub(crate) fn plan(
     spec: &JobSpec,
     rel: &Path,
     out: &Path,
     suffix: &str,
     compress: Option<Option<Compression>>,
-) -> Plan {
+    progress: bool,
+) -> Result<Plan, String> {
+    let name = rel
+        .to_string_lossy()
+        .replace(std::path::MAIN_SEPARATOR, "/");
+    let keys = Namespaces::new("", "_rejects/").keys(&name)?;
     let result = match spec.kind {
-        JobKind::Inspect { .. } => {
-            let mut name = out.join(rel).into_os_string();
-            name.push(".json");
-            PathBuf::from(name)
-        }
-        _ => out.join(rel),
+        JobKind::Inspect { .. } => out.join(format!("{}.json", keys.result)),
+        _ => out.join(&keys.result),
     };
-    Plan {
+    let ledger = Ledger {
+        at: Location::Path(out.join(&keys.manifest)),
+        client: None,
+        claim: Claim::new(
+            Source {
+                key: name,
+                ..Source::default()
+            },
+            spec.name(),
+            format!("{spec:?}; compress {compress:?}"),
+            true,
+        ),
+        found: None,
+        started: SystemTime::now(),
+    };
+    Ok(Plan {
         result: Some(Location::Path(result)),
-        rejects: Some(Location::Path(out.join("_rejects").join(rel))),
+        rejects: Some(Location::Path(out.join(&keys.rejects))),
         reports: Some((
             Location::Path(out.to_path_buf()),
             Location::Path(out.join("_rejects")),
@@ -109,11 +142,12 @@ pub(crate) fn plan(
         stem: report::stem(&rel.to_string_lossy(), "", suffix),
         compress,
         follow_input: true,
+        ledger: Some(ledger),
+        progress,
         ..Plan::default()
-    }
+    })
 }
 
-/// Processes one file and logs the outcome.
 pub(crate) async fn process(
     path: &Path,
     plan: &Plan,

@@ -12,7 +12,7 @@
 //! ([`super::prefix`]): every object under it, resumable.
 
 use super::events::{parse_message_body, Message};
-use super::object::Processor;
+use super::object::{Processor, Tally};
 use super::overflow::Budget;
 use crate::log;
 use aws_sdk_sqs::Client;
@@ -104,6 +104,7 @@ pub async fn run(
                 ))
             })
             .collect();
+        let mut batch = Tally::default();
         for (message, item) in messages.iter().zip(&items) {
             let heartbeat = heartbeats.pop_front().expect("one heartbeat per message");
             let receipt = message.receipt_handle().unwrap_or_default();
@@ -127,6 +128,7 @@ pub async fn run(
                 None => processor.handle_item(item, &json!({}), &mut budget).await,
             };
             heartbeat.abort();
+            batch.add(tally);
             if tally.failed > 0 {
                 continue; // left for its visibility timeout and the redrive policy
             }
@@ -143,6 +145,13 @@ pub async fn run(
                     json!({"message_id": item.id, "error": crate::adapters::s3::describe(&e)}),
                 );
             }
+        }
+        if !messages.is_empty() {
+            let objects = batch.processed + batch.skipped + batch.failed;
+            let context = json!({"queue": queue});
+            processor
+                .metrics
+                .invocation(objects, batch.failed, &context);
         }
     }
 }

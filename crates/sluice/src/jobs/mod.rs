@@ -103,6 +103,9 @@ pub struct Plan {
     /// The manifest the run keeps, for the doors that name outputs after
     /// their sources (the event doors).
     pub ledger: Option<Ledger>,
+    /// A progress line on stderr while the input is read, when stderr is
+    /// a terminal (the CLI and the watcher, without `-q`).
+    pub progress: bool,
 }
 
 impl Plan {
@@ -202,6 +205,7 @@ pub async fn run(
     }
     let version = plan.source_version.as_deref();
     let mut input = Input::open(at, clients.s3.as_ref(), version).await?;
+    input.show_progress(plan.progress);
     let plan = &plan.with_source(&input.facts);
     let input = &mut input;
     match &spec.kind {

@@ -12,7 +12,9 @@ use crate::pipeline::read::Input;
 use crate::pipeline::{count_entries, run_to_commit, Rejects, Sink, Summary};
 use crate::time::date_of;
 use serde_json::json;
-use sluice_engine::{Dialect, Engine, OrderReports, ReportOptions};
+use sluice_engine::{
+    Dialect, Engine, ErrorKind, JobError, OrderReports, ReportOptions, GROUP_BYTES, REPORT_NAMES,
+};
 
 /// Names the outputs of one source: its ingest date and file stem.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,8 +98,8 @@ pub async fn run(
         clients,
         options: options_out,
     };
-    let (summary, mut outputs, _) =
-        run_to_commit(engine, input, sink, rejects_out, plan.ledger.clone()).await?;
+    let ran = run_to_commit(engine, input, sink, rejects_out, plan.ledger.clone()).await;
+    let (summary, mut outputs, _) = ran.map_err(|e| over_cap(e, input.name()))?;
     if summary.counts.rejected > 0 {
         outputs.push(rejects_at.to_string());
     }
@@ -109,6 +111,57 @@ pub async fn run(
         extra: json!({"outputs": outputs, "ingest_date": partition.date}),
         ..Done::default()
     })
+}
+
+/// The report met more distinct keys than its cap: the run failed before
+/// anything was committed, and this says so and what to do.
+#[derive(Debug)]
+pub struct TooManyGroups {
+    /// The input, `s3://bucket/key` or a path.
+    pub object: String,
+    /// The line of the first key past the cap.
+    pub line: Option<u64>,
+    pub cap: usize,
+    pub seen: usize,
+}
+
+impl std::fmt::Display for TooManyGroups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: ", self.object)?;
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        write!(
+            f,
+            "{} distinct (region, category, sub-category, ship mode) keys, over the report's cap \
+             of {} groups; nothing was written. Raise --max-groups / SLUICE_MAX_GROUPS if the \
+             memory allows (about {GROUP_BYTES} bytes a group; the default is half of \
+             AWS_LAMBDA_FUNCTION_MEMORY_SIZE, so a larger function holds more), or split the input",
+            self.seen, self.cap
+        )
+    }
+}
+
+impl std::error::Error for TooManyGroups {}
+
+/// `e` as [`TooManyGroups`] when the engine stopped at the cap on groups.
+fn over_cap(e: anyhow::Error, object: &str) -> anyhow::Error {
+    let engine = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<sluice_engine::Error>());
+    match engine {
+        Some(sluice_engine::Error {
+            line,
+            kind: ErrorKind::Job(JobError::TooManyGroups { cap, seen }),
+        }) => TooManyGroups {
+            object: object.to_string(),
+            line: *line,
+            cap: *cap,
+            seen: *seen,
+        }
+        .into(),
+        _ => e,
+    }
 }
 
 /// The three reports of one source, written whole once the input is read.
@@ -135,7 +188,10 @@ impl Sink<OrderReports> for Reports<'_> {
         commit: &mut Commit,
     ) -> anyhow::Result<Vec<String>> {
         let mut outputs = Vec::new();
-        for (name, csv) in engine.job().reports() {
+        // One report at a time: only one is held in memory.
+        let rollup = engine.job().rollup();
+        for (index, name) in REPORT_NAMES.into_iter().enumerate() {
+            let csv = rollup.csv(index);
             let at = under(self.place, &self.partition.report_key(name));
             let mut out = Output::create(&at, self.clients.s3.as_ref(), self.options.clone())?;
             if let Err(e) = out.write(&csv).await {

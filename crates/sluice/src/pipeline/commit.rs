@@ -298,9 +298,9 @@ impl Commit {
 
     /// Discards `output` and removes, on publishing, whatever an earlier
     /// run left under its name (rejects that a clean rerun no longer has).
-    /// With a manifest, only what the last one lists is removed: most
-    /// runs have no rejects, and a DELETE of nothing would still leave a
-    /// delete marker in a versioned bucket.
+    /// With a manifest, only S3 objects the last one lists are removed:
+    /// most runs have no rejects, and a DELETE of nothing would still
+    /// leave a delete marker in a versioned bucket.
     pub async fn stage_removal(&mut self, output: Output) {
         let (at, client, name) = (
             output.at.clone(),
@@ -308,7 +308,8 @@ impl Commit {
             output.name.clone(),
         );
         output.abort().await;
-        if self.ledger.as_ref().is_some_and(|l| !l.lists(&name)) {
+        let unlisted = self.ledger.as_ref().is_some_and(|l| !l.lists(&name));
+        if unlisted && matches!(at, Location::S3 { .. }) {
             return;
         }
         let entry = Entry {

@@ -170,11 +170,9 @@ pub fn decide(found: Option<&Manifest>, claim: &Claim) -> Verdict {
 /// How `ours` stands to `theirs` (the source of the manifest found):
 /// by sequencer when both have one; else equal when they are the same
 /// version (or, unversioned, the same ETag); else by LastModified;
-/// `None` when nothing tells.
+/// `None` when nothing tells. Equal sequencers with different versions
+/// (a sender that repeats one value) fall through to the other tests.
 fn order(ours: &Source, theirs: &Source) -> Option<Ordering> {
-    if let (Some(a), Some(b)) = (&ours.sequencer, &theirs.sequencer) {
-        return Some(compare_sequencers(a, b));
-    }
     let same_version = match (&ours.version, &theirs.version) {
         (Some(a), Some(b)) => Some(a == b),
         _ => None,
@@ -183,7 +181,14 @@ fn order(ours: &Source, theirs: &Source) -> Option<Ordering> {
         (Some(a), Some(b)) => Some(a.trim_matches('"') == b.trim_matches('"')),
         _ => None,
     };
-    if same_version.or(same_etag) == Some(true) {
+    let same = same_version.or(same_etag);
+    if let (Some(a), Some(b)) = (&ours.sequencer, &theirs.sequencer) {
+        match compare_sequencers(a, b) {
+            Ordering::Equal if same == Some(false) => {}
+            other => return Some(other),
+        }
+    }
+    if same == Some(true) {
         return Some(Ordering::Equal);
     }
     match (ours.modified_ms, theirs.modified_ms) {

@@ -31,6 +31,15 @@ pub trait Sink<J: Job> {
     /// Takes what the engine produced so far; returns the bytes written.
     async fn take(&mut self, engine: &mut Engine<J>, scratch: &mut Vec<u8>) -> anyhow::Result<u64>;
 
+    /// The input was read whole: completes the work whose outcome may
+    /// still reject rows (writes in flight), moving those rows to the
+    /// engine's rejects ([`Engine::reject_selected`]) before the last are
+    /// taken and the counts read.
+    async fn drain(&mut self, engine: &mut Engine<J>) -> anyhow::Result<()> {
+        let _ = engine;
+        Ok(())
+    }
+
     /// Stages the results into `commit` (the input was read whole). May
     /// add to the summary's bytes out. On failure, discards what it has
     /// not staged.
@@ -176,6 +185,8 @@ pub async fn run_to_commit<J: Job, S: Sink<J>>(
             Err(e)
         }
     };
+    // Until the last part of every output was up.
+    summary.write_seconds = started.elapsed().as_secs_f64();
     let (done, sample) = match staged {
         Ok(staged) => staged,
         Err(e) => {
@@ -213,8 +224,11 @@ async fn stream<J: Job, S: Sink<J>>(
     let mut chunk = Vec::with_capacity(read::CHUNK_BYTES);
     let mut scratch = Vec::new();
     let mut bytes_out = 0u64;
+    let mut wait = std::time::Duration::ZERO;
     loop {
+        let asked = Instant::now();
         input.read_chunk(&mut chunk).await?;
+        wait += asked.elapsed();
         if chunk.is_empty() {
             break;
         }
@@ -223,15 +237,22 @@ async fn stream<J: Job, S: Sink<J>>(
             .with_context(|| input.name().to_string())?;
         bytes_out += sink.take(&mut engine, &mut scratch).await?;
         take_rejects(&mut engine, rejects, &mut scratch).await?;
+        input.tick(engine.counts().rows);
     }
-    let counts = engine.finish().with_context(|| input.name().to_string())?;
+    let read_seconds = started.elapsed().as_secs_f64();
+    engine.finish().with_context(|| input.name().to_string())?;
     bytes_out += sink.take(&mut engine, &mut scratch).await?;
+    sink.drain(&mut engine).await?;
     take_rejects(&mut engine, rejects, &mut scratch).await?;
     let summary = Summary {
-        counts,
+        counts: engine.counts(),
         bytes_in: engine.bytes(),
         bytes_out,
         seconds: started.elapsed().as_secs_f64(),
+        raw_bytes_in: input.raw_bytes(),
+        read_seconds,
+        write_seconds: 0.0,
+        wait_seconds: wait.as_secs_f64(),
     };
     Ok((summary, engine))
 }

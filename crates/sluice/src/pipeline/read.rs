@@ -10,6 +10,7 @@ use super::location::Location;
 use crate::adapters::local;
 pub use crate::adapters::local::CHUNK_BYTES;
 use crate::adapters::s3;
+use crate::progress::Progress;
 use anyhow::Context;
 use std::path::Path;
 use std::time::SystemTime;
@@ -26,6 +27,8 @@ pub struct Facts {
     pub version: Option<String>,
     /// How it is compressed, as told by its first bytes, name or encoding.
     pub compression: Option<Compression>,
+    /// Its size in bytes as stored (compressed, when it is), when known.
+    pub size: Option<u64>,
 }
 
 /// Where the raw (maybe compressed) bytes come from.
@@ -40,15 +43,35 @@ struct Raw {
     source: Source,
     name: String,
     ahead: Vec<u8>,
+    /// Bytes handed out so far (what the progress line counts).
+    handed: u64,
+    /// Bytes read from the source so far.
+    bytes: u64,
 }
 
 impl RawSource for Raw {
     async fn read_raw(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<()> {
+        self.fill(buf).await?;
+        self.handed += buf.len() as u64;
+        Ok(())
+    }
+}
+
+impl Raw {
+    async fn fill(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<()> {
         if !self.ahead.is_empty() {
             std::mem::swap(buf, &mut self.ahead);
             self.ahead.clear();
             return Ok(());
         }
+        self.read_source(buf).await?;
+        self.bytes += buf.len() as u64;
+        Ok(())
+    }
+}
+
+impl Raw {
+    async fn read_source(&mut self, buf: &mut Vec<u8>) -> anyhow::Result<()> {
         match &mut self.source {
             Source::Stdin(s) => local::read_chunk(&mut s.lock(), buf, &self.name),
             Source::File(f) => local::read_chunk(f, buf, &self.name),
@@ -68,6 +91,7 @@ pub struct Input {
     /// The first decoded chunk, once [`Input::head`] read it.
     head: Option<Vec<u8>>,
     pub facts: Facts,
+    progress: Progress,
 }
 
 impl Input {
@@ -95,6 +119,7 @@ impl Input {
                     etag: reader.etag.clone(),
                     version: reader.version.clone(),
                     compression: None,
+                    size: Some(reader.size),
                 };
                 let encoding = reader.content_encoding.clone();
                 (Source::S3(Box::new(reader)), facts, encoding)
@@ -104,9 +129,11 @@ impl Input {
             source,
             name: facts.name.clone(),
             ahead: Vec::new(),
+            handed: 0,
+            bytes: 0,
         };
         let mut first = Vec::with_capacity(CHUNK_BYTES);
-        raw.read_raw(&mut first).await?;
+        raw.fill(&mut first).await?;
         raw.ahead = first;
         // The bytes decide; a name or an encoding only speaks for empty
         // or unrecognisable input, which the decoder then reports.
@@ -124,7 +151,19 @@ impl Input {
             decompress,
             head: None,
             facts,
+            progress: Progress::new(false, "", None),
         })
+    }
+
+    /// Shows a progress line while this input is read, if `wanted` and
+    /// stderr is a terminal.
+    pub fn show_progress(&mut self, wanted: bool) {
+        self.progress = Progress::new(wanted, &self.facts.name, self.facts.size);
+    }
+
+    /// Updates the progress line, if any: called once per chunk.
+    pub fn tick(&self, rows: u64) {
+        self.progress.update(self.raw.handed, rows);
     }
 
     /// Reads the next decoded chunk into `buf` (replacing its contents);
@@ -159,6 +198,11 @@ impl Input {
     pub fn name(&self) -> &str {
         &self.facts.name
     }
+
+    /// The bytes read from the source so far (compressed ones, when it is).
+    pub fn raw_bytes(&self) -> u64 {
+        self.raw.bytes
+    }
 }
 
 fn stdin_facts() -> Facts {
@@ -177,6 +221,7 @@ fn open_file(p: &Path) -> anyhow::Result<(std::fs::File, Facts)> {
     let facts = Facts {
         name: p.display().to_string(),
         modified: meta.modified().ok(),
+        size: meta.is_file().then_some(meta.len()),
         ..Facts::default()
     };
     Ok((file, facts))

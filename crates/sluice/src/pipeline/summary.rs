@@ -12,6 +12,26 @@ pub struct Summary {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub seconds: f64,
+    /// Where the time went, for the per-object log line: how long the
+    /// input took to read (its raw bytes, maybe compressed) and the
+    /// outputs to stage (every part uploaded), both from the first chunk;
+    /// and how long the engine waited for input in all.
+    pub raw_bytes_in: u64,
+    pub read_seconds: f64,
+    pub write_seconds: f64,
+    pub wait_seconds: f64,
+}
+
+impl Summary {
+    /// The input's raw bytes per second, in MB/s.
+    pub fn read_mb_s(&self) -> f64 {
+        self.raw_bytes_in as f64 / 1e6 / self.read_seconds.max(1e-9)
+    }
+
+    /// Result bytes per second until every output was staged, in MB/s.
+    pub fn write_mb_s(&self) -> f64 {
+        self.bytes_out as f64 / 1e6 / self.write_seconds.max(1e-9)
+    }
 }
 
 impl fmt::Display for Summary {

@@ -179,5 +179,31 @@ module "alarms" {
   queue_age_alarms = {
     worker = { queue_name = module.worker.queue_name, threshold_seconds = var.worker_age_alarm_seconds }
   }
+  function_timeout_seconds = module.function.timeout
+  metrics = {
+    function = module.function.metrics
+    worker   = merge(module.function.metrics, { service = module.worker.metrics_service })
+  }
   email_subscriptions = var.alarm_emails
+}
+
+# --- Dashboard: throughput, rows by outcome, rejection ratio, errors, duration, queues ---
+
+module "dashboard" {
+  source = "../../modules/dashboard"
+
+  name   = var.name
+  region = var.region
+  metrics = {
+    function = module.function.metrics
+    worker   = merge(module.function.metrics, { service = module.worker.metrics_service })
+  }
+  function = { name = module.function.function_name, timeout_seconds = module.function.timeout }
+  queues   = { events = module.trigger.queue_name, worker = module.worker.queue_name }
+  dead_letter_queues = {
+    failures    = module.function.failure_queue_name
+    events-dlq  = module.trigger.dead_letter_queue_name
+    routing-dlq = module.trigger.routing_dead_letter_queue_name
+    worker-dlq  = module.worker.dead_letter_queue_name
+  }
 }

@@ -77,5 +77,23 @@ module "alarms" {
     failures   = module.function.failure_queue_name
     events-dlq = module.trigger.dead_letter_queue_name
   }
-  email_subscriptions = var.alarm_emails
+  function_timeout_seconds = module.function.timeout
+  metrics                  = { function = module.function.metrics }
+  email_subscriptions      = var.alarm_emails
+}
+
+# --- Dashboard: throughput, rows by outcome, rejection ratio, errors, duration, queues ---
+
+module "dashboard" {
+  source = "../../modules/dashboard"
+
+  name     = var.name
+  region   = var.region
+  metrics  = { function = module.function.metrics }
+  function = { name = module.function.function_name, timeout_seconds = module.function.timeout }
+  queues   = { events = module.trigger.queue_name }
+  dead_letter_queues = {
+    failures   = module.function.failure_queue_name
+    events-dlq = module.trigger.dead_letter_queue_name
+  }
 }

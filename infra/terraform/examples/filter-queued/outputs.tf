@@ -37,3 +37,8 @@ output "dead_letter_queue_name" {
   description = "Events that failed max_receive_count deliveries."
   value       = module.trigger.dead_letter_queue_name
 }
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the deployment."
+  value       = module.dashboard.dashboard_name
+}

@@ -47,3 +47,8 @@ output "batch_operations_report_prefix" {
   description = "Completion reports go under this prefix of the destination bucket."
   value       = module.batch_operations.report_prefix
 }
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the deployment."
+  value       = module.dashboard.dashboard_name
+}

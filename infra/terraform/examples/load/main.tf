@@ -98,9 +98,24 @@ module "trigger" {
 module "alarms" {
   source = "../../modules/alarms"
 
-  name                = var.name
-  function_name       = module.function.function_name
-  trigger_mode        = "direct"
-  dead_letter_queues  = { failures = module.function.failure_queue_name }
-  email_subscriptions = var.alarm_emails
+  name                     = var.name
+  function_name            = module.function.function_name
+  trigger_mode             = "direct"
+  dead_letter_queues       = { failures = module.function.failure_queue_name }
+  function_timeout_seconds = module.function.timeout
+  metrics                  = { function = module.function.metrics }
+  email_subscriptions      = var.alarm_emails
+}
+
+# --- Dashboard: throughput, rows by outcome, rejection ratio, errors, duration, queues ---
+
+module "dashboard" {
+  source = "../../modules/dashboard"
+
+  name               = var.name
+  region             = var.region
+  metrics            = { function = module.function.metrics }
+  function           = { name = module.function.function_name, timeout_seconds = module.function.timeout }
+  queues             = {}
+  dead_letter_queues = { failures = module.function.failure_queue_name }
 }

@@ -37,3 +37,8 @@ output "alarm_topic_arn" {
   description = "SNS topic of the alarms."
   value       = module.alarms.sns_topic_arn
 }
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the deployment."
+  value       = module.dashboard.dashboard_name
+}

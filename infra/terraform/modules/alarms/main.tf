@@ -120,80 +120,13 @@ resource "aws_sns_topic_subscription" "email" {
 }
 
 # --- Alarms ----------------------------------------------------------------------------
-
-locals {
-  lambda_alarms = {
-    errors = {
-      description = "${var.function_name} returned errors: see its log group."
-      namespace   = "AWS/Lambda"
-      metric      = "Errors"
-      statistic   = "Sum"
-      dimensions  = { FunctionName = var.function_name }
-      threshold   = 0
-    }
-    throttles = {
-      description = "${var.function_name} was throttled: raise its reserved concurrency or lower the trigger's."
-      namespace   = "AWS/Lambda"
-      metric      = "Throttles"
-      statistic   = "Sum"
-      dimensions  = { FunctionName = var.function_name }
-      threshold   = 0
-    }
-  }
-
-  dead_letter_alarms = {
-    for label, queue in var.dead_letter_queues : "${label}-not-empty" => {
-      description = "Queue ${queue} holds events that were not processed: inspect, fix, then redrive them."
-      namespace   = "AWS/SQS"
-      metric      = "ApproximateNumberOfMessagesVisible"
-      statistic   = "Maximum"
-      dimensions  = { QueueName = queue }
-      threshold   = 0
-    }
-  }
-
-  event_age_alarm = {
-    event-age = var.trigger_mode == "direct" ? {
-      description = "${var.function_name} is falling behind on S3 events (AsyncEventAge)."
-      namespace   = "AWS/Lambda"
-      metric      = "AsyncEventAge"
-      statistic   = "Maximum"
-      dimensions  = { FunctionName = var.function_name }
-      threshold   = var.event_age_threshold_seconds * 1000 # the metric is in milliseconds
-      } : {
-      description = "${var.function_name} is falling behind on queue ${coalesce(var.queue_name, "?")} (ApproximateAgeOfOldestMessage)."
-      namespace   = "AWS/SQS"
-      metric      = "ApproximateAgeOfOldestMessage"
-      statistic   = "Maximum"
-      dimensions  = { QueueName = coalesce(var.queue_name, "?") }
-      threshold   = var.event_age_threshold_seconds
-    }
-  }
-
-  queue_age_alarms = {
-    for label, q in var.queue_age_alarms : "${label}-age" => {
-      description = "Queue ${q.queue_name} is falling behind: its oldest message is older than ${q.threshold_seconds} s (ApproximateAgeOfOldestMessage, messages in flight included)."
-      namespace   = "AWS/SQS"
-      metric      = "ApproximateAgeOfOldestMessage"
-      statistic   = "Maximum"
-      dimensions  = { QueueName = q.queue_name }
-      threshold   = q.threshold_seconds
-    }
-  }
-
-  alarms = merge(local.lambda_alarms, local.dead_letter_alarms, local.event_age_alarm, local.queue_age_alarms)
-}
+# What each alarm watches is in definitions.tf (locals only, rendered offline by infra/tests).
 
 resource "aws_cloudwatch_metric_alarm" "this" {
   for_each = local.alarms
 
   alarm_name          = "${var.name}-${each.key}"
   alarm_description   = each.value.description
-  namespace           = each.value.namespace
-  metric_name         = each.value.metric
-  dimensions          = each.value.dimensions
-  statistic           = each.value.statistic
-  period              = var.period_seconds
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = each.value.threshold
@@ -201,6 +134,34 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   alarm_actions       = local.actions
   ok_actions          = local.actions
   tags                = var.tags
+
+  # Every alarm is metric queries: one metric, or metrics (hidden) and the expression
+  # over them that the threshold applies to.
+  dynamic "metric_query" {
+    for_each = each.value.metrics
+    content {
+      id          = metric_query.key
+      return_data = each.value.expression == null
+
+      metric {
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.metric
+        dimensions  = metric_query.value.dimensions
+        stat        = metric_query.value.stat
+        period      = var.period_seconds
+      }
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = each.value.expression == null ? [] : [each.value.expression]
+    content {
+      id          = "e1"
+      expression  = metric_query.value
+      label       = each.key
+      return_data = true
+    }
+  }
 
   lifecycle {
     precondition {

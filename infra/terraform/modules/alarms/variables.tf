@@ -100,3 +100,30 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "function_timeout_seconds" {
+  description = "The function's timeout (module.function.timeout): alarm when an invocation runs longer than 80% of it. Null: no duration alarm."
+  type        = number
+  default     = null
+}
+
+variable "metrics" {
+  description = "Where Sluice's own metrics are, keyed by a short label used in the alarm names <name>-<label>-rejection-ratio and <name>-<label>-failed-objects: the namespace and the Service and Job dimension values (the function module's `metrics` output; for a worker fleet the same with the worker's service name)."
+  type = map(object({
+    namespace = string
+    service   = string
+    job       = string
+  }))
+  default = {}
+}
+
+variable "rejection_ratio_threshold" {
+  description = "Alarm when more than this fraction of the rows read in a period is rejected."
+  type        = number
+  default     = 0.01
+
+  validation {
+    condition     = var.rejection_ratio_threshold > 0 && var.rejection_ratio_threshold < 1
+    error_message = "rejection_ratio_threshold must be between 0 and 1."
+  }
+}

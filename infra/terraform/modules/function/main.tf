@@ -9,7 +9,7 @@ locals {
   source_objects      = "arn:${local.partition}:s3:::${var.io.source_bucket}/${var.io.source_prefix}*"
   destination_objects = "arn:${local.partition}:s3:::${var.io.destination_bucket}/${var.io.destination_prefix}*"
   # Rejected rows go under <destination prefix>_rejects/; a rerun that finds
-  # none removes the object an earlier version of the source left there.
+  # none removes the object the last manifest lists there.
   rejects_objects = "arn:${local.partition}:s3:::${var.io.destination_bucket}/${var.io.destination_prefix}_rejects/*"
 
   # Keys the function's own resources use (environment, failure queue, overflow
@@ -28,9 +28,11 @@ locals {
       SLUICE_SOURCE_PREFIX = var.io.source_prefix
       SLUICE_SUFFIX        = var.suffix
       SLUICE_LOG_LEVEL     = var.log_level
-      SLUICE_DELIMITER     = var.filter.delimiter
-      SLUICE_NO_HEADER     = tostring(var.filter.no_header)
-      SLUICE_SELECT        = join(",", var.filter.select)
+      # The metrics' namespace; each deployment (function, worker) names its Service.
+      SLUICE_METRICS_NAMESPACE = var.metrics_namespace
+      SLUICE_DELIMITER         = var.filter.delimiter
+      SLUICE_NO_HEADER         = tostring(var.filter.no_header)
+      SLUICE_SELECT            = join(",", var.filter.select)
     },
     # A condition replaces the threshold options: the binary refuses both.
     var.filter.where != null ? { SLUICE_WHERE = var.filter.where } : {
@@ -56,6 +58,7 @@ locals {
   # The function alone forwards objects it cannot finish in time to the worker queue.
   environment = merge(
     local.job_environment,
+    { SLUICE_METRICS_SERVICE = var.name },
     var.overflow_queue == null ? {} : {
       SLUICE_OVERFLOW_QUEUE_URL = var.overflow_queue.url
       SLUICE_MIN_MB_PER_SEC     = tostring(var.overflow_queue.min_mb_per_sec)
@@ -162,9 +165,20 @@ data "aws_iam_policy_document" "data" {
 
   statement {
     sid = "WriteDestinationObjects"
-    # Results are tagged with their row counts once complete.
-    actions   = ["s3:PutObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
+    # GetObject reads the run's manifest (_sluice/manifests/ under the
+    # destination prefix) and, when a conditional write is refused, the ETag
+    # of the output another run wrote meanwhile.
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
     resources = [local.destination_objects]
+  }
+
+  # A first run finds no manifest: without ListBucket that reads as 403
+  # AccessDenied, not 404, and the run would fail instead of starting. Not
+  # narrowed by s3:prefix for the reason given for the source bucket.
+  statement {
+    sid       = "ListDestinationBucket"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${var.io.destination_bucket}"]
   }
 
   statement {

@@ -52,3 +52,12 @@ output "data_policy_json" {
   description = "The IAM policy holding exactly the job's data permissions (source objects, destination objects and rejects, bucket keys, the load table), for a worker fleet that runs the same job (the worker module's data_policy_json). The function's own policy is this plus its logs, traces and queues."
   value       = data.aws_iam_policy_document.data.json
 }
+
+output "metrics" {
+  description = "Where the function's own metrics are: namespace, and the Service and Job dimension values (for the dashboard and alarms modules' metrics inputs)."
+  value = {
+    namespace = var.metrics_namespace
+    service   = var.name
+    job       = var.job
+  }
+}

@@ -80,7 +80,7 @@ variable "architecture" {
 # --- Sizing and failure handling ----------------------------------------------
 
 variable "memory_size" {
-  description = "Memory in MB (CPU scales with it). Sluice streams, so memory does not need to grow with the file."
+  description = "Memory in MB (CPU and network scale with it; sluice reads and writes S3 over 4 connections below 1,769 MB, 8 below 3,538 MB, 16 above: see the README's Performance section). Sluice streams, so memory does not need to grow with the file."
   type        = number
   default     = 512
 
@@ -333,5 +333,16 @@ variable "overflow_queue" {
   validation {
     condition     = try(var.overflow_queue.kms_key_arn, null) == null || can(regex("^arn:[a-z-]+:kms:", var.overflow_queue.kms_key_arn))
     error_message = "overflow_queue.kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the per-object metrics the binary prints (SLUICE_METRICS_NAMESPACE); their dimensions are Service (the function's name) and Job."
+  type        = string
+  default     = "Sluice"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_./#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 letters, digits or . _ / # : - and not start with AWS/."
   }
 }

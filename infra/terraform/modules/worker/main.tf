@@ -19,8 +19,9 @@ locals {
     "arn:${local.partition}:ecr:${local.ecr[1]}:${local.ecr[0]}:repository/${local.ecr[2]}"
   )
 
-  # The job's configuration, as the function has it, and the region.
-  environment = merge(var.environment, { AWS_REGION = local.region })
+  # The job's configuration, as the function has it, the region, and the worker's own
+  # Service dimension for its metrics.
+  environment = merge(var.environment, { AWS_REGION = local.region, SLUICE_METRICS_SERVICE = var.name })
 
   # Scale-out steps on the visible messages, as ChangeInCapacity: k waiting messages add
   # k tasks (k rounded down to these sizes, so a policy has at most 16 steps).

@@ -62,3 +62,8 @@ output "scaling_alarm_names" {
   description = "The alarms that drive autoscaling (backlog, stale, idle); their ALARM state is an action, not a page."
   value       = [aws_cloudwatch_metric_alarm.backlog.alarm_name, aws_cloudwatch_metric_alarm.stale.alarm_name, aws_cloudwatch_metric_alarm.idle.alarm_name]
 }
+
+output "metrics_service" {
+  description = "The Service dimension of the worker's own metrics (SLUICE_METRICS_SERVICE): its name. Namespace and Job come with the job's environment."
+  value       = var.name
+}

@@ -3,18 +3,21 @@
 //! Each row is grouped once, on the raw values of its finest key (region,
 //! category, sub-category, ship mode), with its order count and exact
 //! profit; the three reports are rolled up from those groups at the end.
-//! Memory grows with the number of distinct keys, never with rows.
+//! Memory grows with the number of distinct keys, never with rows: about
+//! 60 bytes a group besides its raw key's bytes (see [`groups`]), up to
+//! [`ReportOptions::max_groups`] groups.
 
 mod groups;
 mod profit;
+mod rollup;
 
-use crate::csv::{is_blank, unquote, write_csv_field};
+use crate::csv::{is_blank, unquote};
 use crate::error::JobError;
 use crate::job::{Header, Job, Outcome, Reason, Row};
-use crate::number::{write_fixed, Dec, DecError};
-use groups::{Groups, Packed, Totals};
-use profit::{profit_plain, rescale, scaled_profit, PROFIT_SCALE};
-use std::collections::BTreeMap;
+use crate::number::{Dec, DecError};
+use groups::{Groups, Packed};
+use profit::{profit_plain, rescale, scaled_profit};
+pub use rollup::Rollup;
 
 /// What a column is used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,13 +93,28 @@ pub struct ReportOptions {
     /// Ship-mode values that mean "no ship mode" (besides an empty value),
     /// matched ignoring case and surrounding spaces.
     pub missing: Vec<String>,
+    /// The most distinct (region, category, sub-category, ship mode) keys
+    /// a run may hold; one more stops it with
+    /// [`JobError::TooManyGroups`]. Memory is about
+    /// [`GROUP_BYTES`] a group.
+    pub max_groups: usize,
 }
+
+/// What one group of the finest key costs at most, in bytes, for keys of
+/// usual length (tens of bytes): the figure to size
+/// [`ReportOptions::max_groups`] from the memory at hand.
+pub const GROUP_BYTES: usize = 200;
+
+/// [`ReportOptions::max_groups`] unless told otherwise: ten million
+/// groups, about 2 GB.
+pub const DEFAULT_MAX_GROUPS: usize = 10_000_000;
 
 impl Default for ReportOptions {
     fn default() -> Self {
         ReportOptions {
             columns: Role::ALL.map(|r| r.default_column().to_string()),
             missing: vec!["Not Available".to_string()],
+            max_groups: DEFAULT_MAX_GROUPS,
         }
     }
 }
@@ -147,6 +165,8 @@ pub struct OrderReports {
     /// The key columns as runs of adjacent columns, first and last.
     runs: Vec<(usize, usize)>,
     groups: Groups,
+    /// The line of the first new key past the cap on groups.
+    over: Option<u64>,
 }
 
 impl OrderReports {
@@ -158,6 +178,7 @@ impl OrderReports {
             wanted: 0,
             runs: Vec::new(),
             groups: Groups::default(),
+            over: None,
         }
     }
 
@@ -170,26 +191,13 @@ impl OrderReports {
     /// The three reports as CSV, named as in [`REPORT_NAMES`].
     pub fn reports(&self) -> [(&'static str, Vec<u8>); 3] {
         let rollup = self.rollup();
-        [
-            (REPORT_NAMES[0], profit_by_region(&rollup)),
-            (REPORT_NAMES[1], top_ship_mode_by_category(&rollup)),
-            (REPORT_NAMES[2], orders_by_category(&rollup)),
-        ]
+        [0, 1, 2].map(|i| (REPORT_NAMES[i], rollup.csv(i)))
     }
 
-    fn rollup(&self) -> Rollup {
-        let mut r = Rollup::default();
-        for ([region, category, sub, mode], t) in self.groups.iter() {
-            let by_region = r.regions.entry(region.to_vec()).or_default();
-            by_region.orders += t.orders;
-            by_region.profit += t.profit;
-            let modes = r.modes.entry(category.to_vec()).or_default();
-            if !self.is_missing(mode) {
-                *modes.entry(mode.to_vec()).or_default() += t.orders;
-            }
-            *r.subs.entry((category.to_vec(), sub.to_vec())).or_default() += t.orders;
-        }
-        r
+    /// The groups rolled up, to write the reports one at a time
+    /// ([`Rollup::csv`]) and hold only one.
+    pub fn rollup(&self) -> Rollup<'_> {
+        Rollup::new(&self.groups, |mode| self.is_missing(mode))
     }
 
     fn is_missing(&self, mode: &[u8]) -> bool {
@@ -227,10 +235,26 @@ impl OrderReports {
         let profit = self.profit([field(list), field(discount), field(cost), field(quantity)])?;
         let runs = self.runs.len();
         if !self.groups.add(&key[..runs], &texts[..runs], profit) {
-            let values = KEY_ROLES.map(|role| unquote(field(role)).into_owned());
-            self.groups.insert(runs, key, texts, values, profit);
+            self.new_group(row, &key[..runs], &texts[..runs], profit);
         }
         Ok(())
+    }
+
+    /// Adds the group of a row whose key is new, unless that passes the
+    /// cap: then the run is stopped (see [`Job::halt`]).
+    #[cold]
+    fn new_group(&mut self, row: &Row<'_>, key: &[Packed], texts: &[&[u8]], profit: i128) {
+        if self.groups.len() >= self.options.max_groups {
+            self.over.get_or_insert(row.line);
+            return;
+        }
+        let field = |role: Role| {
+            let span = row.field_range(self.columns[role.index()]);
+            unquote(&row.bytes[span.unwrap_or(0..0)])
+        };
+        let values = KEY_ROLES.map(field);
+        let values = [0, 1, 2, 3].map(|i| &*values[i]);
+        self.groups.insert(key, texts, values, profit);
     }
 
     /// The reason for a row without a value for `role`.
@@ -325,6 +349,12 @@ impl Job for OrderReports {
             Err(reason) => Outcome::Rejected(reason),
         }
     }
+
+    fn halt(&mut self) -> Option<(u64, JobError)> {
+        let line = self.over?;
+        let cap = self.options.max_groups;
+        Some((line, JobError::TooManyGroups { cap, seen: cap + 1 }))
+    }
 }
 
 /// A column name made comparable: trimmed, lowercase, `_` and `-` as space.
@@ -336,59 +366,6 @@ fn normal(name: &str) -> String {
             c => c.to_ascii_lowercase(),
         })
         .collect()
-}
-
-/// The groups rolled up to each report's key, sorted by it.
-#[derive(Default)]
-struct Rollup {
-    regions: BTreeMap<Vec<u8>, Totals>,
-    /// Category → ship mode → orders (missing modes left out).
-    modes: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, u64>>,
-    subs: BTreeMap<(Vec<u8>, Vec<u8>), u64>,
-}
-
-fn profit_by_region(r: &Rollup) -> Vec<u8> {
-    let mut rows: Vec<_> = r.regions.iter().collect();
-    // Most profitable first; equal profits by region name.
-    rows.sort_by(|a, b| b.1.profit.cmp(&a.1.profit).then(a.0.cmp(b.0)));
-    let mut out = b"region,profit,orders\n".to_vec();
-    for (region, t) in rows {
-        write_csv_field(&mut out, region);
-        out.push(b',');
-        write_fixed(&mut out, t.profit, PROFIT_SCALE, 2);
-        out.extend_from_slice(format!(",{}\n", t.orders).as_bytes());
-    }
-    out
-}
-
-fn top_ship_mode_by_category(r: &Rollup) -> Vec<u8> {
-    let mut out = b"category,ship_mode,orders\n".to_vec();
-    for (category, modes) in &r.modes {
-        // The first of the most used modes in name order wins a tie.
-        let top = modes
-            .iter()
-            .fold(None::<(&Vec<u8>, u64)>, |best, (m, &n)| match best {
-                Some((_, b)) if b >= n => best,
-                _ => Some((m, n)),
-            });
-        write_csv_field(&mut out, category);
-        out.push(b',');
-        let (mode, orders) = top.map_or((&b""[..], 0), |(m, n)| (&m[..], n));
-        write_csv_field(&mut out, mode);
-        out.extend_from_slice(format!(",{orders}\n").as_bytes());
-    }
-    out
-}
-
-fn orders_by_category(r: &Rollup) -> Vec<u8> {
-    let mut out = b"category,sub_category,orders\n".to_vec();
-    for ((category, sub), orders) in &r.subs {
-        write_csv_field(&mut out, category);
-        out.push(b',');
-        write_csv_field(&mut out, sub);
-        out.extend_from_slice(format!(",{orders}\n").as_bytes());
-    }
-    out
 }
 
 #[cfg(test)]
@@ -533,6 +510,34 @@ mod tests {
             reports(&engine)[0],
             "region,profit,orders\nWest,2000.00,2000\nEast,1000.00,1000\n"
         );
+    }
+
+    #[test]
+    fn a_new_key_past_the_cap_stops_the_run_with_its_line() {
+        let mut s = HEADER.to_string();
+        for region in ["A", "B", "A", "\"A\"", "C", "D"] {
+            s += &order(&["Air", region, "C", "S", "1", "2", "1", "0"]);
+        }
+        let options = ReportOptions {
+            max_groups: 3,
+            ..ReportOptions::default()
+        };
+        let mut engine = Engine::new(Dialect::default(), OrderReports::new(options));
+        let err = engine.feed(s.as_bytes()).unwrap_err();
+        // A, B and "A" (another raw key) fill the cap; C on line 6 passes it.
+        assert_eq!(err.line, Some(6));
+        let want = JobError::TooManyGroups { cap: 3, seen: 4 };
+        assert_eq!(err.kind, crate::error::ErrorKind::Job(want));
+        assert!(err.to_string().contains("4 distinct"), "{err}");
+        let mut under = Engine::new(
+            Dialect::default(),
+            OrderReports::new(ReportOptions {
+                max_groups: 5,
+                ..ReportOptions::default()
+            }),
+        );
+        under.feed(s.as_bytes()).unwrap();
+        assert_eq!(under.finish().unwrap().selected, 6);
     }
 
     #[test]

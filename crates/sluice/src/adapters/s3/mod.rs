@@ -3,9 +3,11 @@
 //! as `s3://bucket/key` with the service's code and message.
 
 mod read;
+mod transfer;
 mod write;
 
 pub use read::Reader;
+pub use transfer::{configure, transfer, Transfer, RANGE_BYTES};
 pub use write::{put, Published, PutRequest, Staged, Writer};
 
 use anyhow::anyhow;
@@ -88,27 +90,30 @@ pub async fn remove(client: &Client, bucket: &str, key: &str) -> anyhow::Result<
 }
 
 /// A small object whole (a manifest) and its ETag; `None` when there is
-/// no such object.
+/// no such object. A body cut short is read again (up to 3 times): the
+/// SDK retries requests, not bodies already under way.
 pub async fn get_small(
     client: &Client,
     bucket: &str,
     key: &str,
 ) -> anyhow::Result<Option<(Vec<u8>, Option<String>)>> {
-    let resp = match client.get_object().bucket(bucket).key(key).send().await {
-        Ok(resp) => resp,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-        Err(e) => {
-            let context = format!("{}: cannot read", url(bucket, key));
-            return Err(super::retry::aws_error(context, &e).into());
+    let mut attempt = 1;
+    loop {
+        let resp = match client.get_object().bucket(bucket).key(key).send().await {
+            Ok(resp) => resp,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => {
+                let context = format!("{}: cannot read", url(bucket, key));
+                return Err(super::retry::aws_error(context, &e).into());
+            }
+        };
+        let etag = resp.e_tag().map(|t| t.trim_matches('"').to_string());
+        match resp.body.collect().await {
+            Ok(body) => return Ok(Some((body.into_bytes().to_vec(), etag))),
+            Err(e) if attempt == 3 => anyhow::bail!("{}: cannot read: {e}", url(bucket, key)),
+            Err(_) => attempt += 1,
         }
-    };
-    let etag = resp.e_tag().map(|t| t.trim_matches('"').to_string());
-    let body = resp
-        .body
-        .collect()
-        .await
-        .map_err(|e| anyhow!("{}: cannot read: {e}", url(bucket, key)))?;
-    Ok(Some((body.into_bytes().to_vec(), etag)))
+    }
 }
 
 /// The current ETag of an object, `None` when there is none.

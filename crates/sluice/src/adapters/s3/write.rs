@@ -1,5 +1,7 @@
 //! S3 objects written all or nothing. Writes buffer one part at a
-//! time and go through a multipart upload with up to two parts in flight.
+//! time and go through a multipart upload with as many parts in flight as
+//! the process's S3 connections ([`super::Transfer`]), and at least two (as
+//! a single stream always had), so memory stays within one part more.
 //! Writing ends in [`Writer::stage`]: every part is uploaded (a small
 //! output's upload is only started then, with its final metadata), but
 //! nothing is visible until [`Staged::publish`] completes the upload; a
@@ -20,8 +22,6 @@ use tokio::task::JoinHandle;
 
 /// The smallest part; S3 requires 5 MiB for every part but the last.
 const FIRST_PART_BYTES: usize = 8 << 20;
-/// Parts uploading while the next one fills.
-const PARTS_IN_FLIGHT: usize = 2;
 
 /// An object being written; see the module docs.
 pub struct Writer {
@@ -35,6 +35,8 @@ pub struct Writer {
     upload_id: Option<String>,
     next_part: i32,
     in_flight: VecDeque<JoinHandle<anyhow::Result<CompletedPart>>>,
+    /// Parts uploading at most while the next one fills.
+    parts_in_flight: usize,
     done: Vec<CompletedPart>,
 }
 
@@ -58,6 +60,7 @@ impl Writer {
             upload_id: None,
             next_part: 1,
             in_flight: VecDeque::new(),
+            parts_in_flight: super::transfer().connections.max(2),
             done: Vec::new(),
         }
     }
@@ -156,7 +159,7 @@ impl Writer {
                 .set_e_tag(resp.e_tag().map(str::to_string))
                 .build())
         }));
-        while self.in_flight.len() > PARTS_IN_FLIGHT {
+        while self.in_flight.len() > self.parts_in_flight {
             self.finish_oldest().await?;
         }
         Ok(())

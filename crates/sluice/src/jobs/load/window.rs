@@ -2,13 +2,17 @@
 //! (see the module docs of `load`).
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use sluice_engine::{number_identity, Item, KeyType, LoadOptions, Value};
+use sluice_engine::{number_identity, Item, KeyType, LoadOptions, Value, MAX_ITEM_BYTES};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Items waiting for a request, at most; beyond, reading pauses.
 pub(super) const WINDOW_ITEMS: usize = 1000;
 /// Bytes of items waiting for a request, at most.
 pub(super) const WINDOW_BYTES: usize = 4 << 20;
+
+/// A row given back because merging it would make its item too large,
+/// with the size it would have made.
+pub(super) type TooLarge = Box<(Row, usize)>;
 
 /// An item owned for writing.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,7 +23,13 @@ pub(super) struct Row {
     pub(super) sort_key: Option<AttributeValue>,
     /// Non-key attributes by column index.
     pub(super) attributes: Vec<(usize, AttributeValue)>,
+    /// The size of each attribute (name and value), as `attributes`.
+    pub(super) sizes: Vec<usize>,
+    /// The item's size as DynamoDB counts it.
     pub(super) bytes: usize,
+    /// The rows in the item: line and row as it came in, for the rejects
+    /// should the table refuse it.
+    pub(super) sources: Vec<(u64, Vec<u8>)>,
 }
 
 impl Row {
@@ -36,25 +46,42 @@ impl Row {
                 .attributes()
                 .map(|(column, _, v)| (column, attribute(v)))
                 .collect(),
+            sizes: item.attribute_sizes().collect(),
             bytes: item.size,
+            sources: vec![(item.line, item.raw.to_vec())],
         }
     }
 
     /// Takes in a later row with the same key: its attributes override
-    /// these (merge), or replace them all (replace).
-    pub(super) fn absorb(&mut self, later: Row, replace: bool) {
+    /// these (merge), or replace them all (replace). A merge that would
+    /// make the item larger than DynamoDB stores takes nothing and gives
+    /// the row back with the size it would have made.
+    pub(super) fn absorb(&mut self, later: Row, replace: bool) -> Result<(), TooLarge> {
         if replace {
             *self = later;
-            return;
+            return Ok(());
+        }
+        let mut size = self.bytes;
+        for (&(column, _), &bytes) in later.attributes.iter().zip(&later.sizes) {
+            let earlier = self.attributes.iter().position(|(c, _)| *c == column);
+            size = size + bytes - earlier.map_or(0, |i| self.sizes[i]);
+        }
+        if size > MAX_ITEM_BYTES {
+            return Err(Box::new((later, size)));
         }
         self.line = later.line;
-        self.bytes += later.bytes;
-        for (column, value) in later.attributes {
-            match self.attributes.iter_mut().find(|(c, _)| *c == column) {
-                Some(slot) => slot.1 = value,
-                None => self.attributes.push((column, value)),
+        self.bytes = size;
+        self.sources.extend(later.sources);
+        for ((column, value), bytes) in later.attributes.into_iter().zip(later.sizes) {
+            match self.attributes.iter().position(|(c, _)| *c == column) {
+                Some(i) => (self.attributes[i].1, self.sizes[i]) = (value, bytes),
+                None => {
+                    self.attributes.push((column, value));
+                    self.sizes.push(bytes);
+                }
             }
         }
+        Ok(())
     }
 }
 
@@ -108,11 +135,13 @@ impl Window {
     }
 
     /// Adds a row; one with the key of a pending row is merged into it.
-    pub(super) fn push(&mut self, id: Vec<u8>, row: Row) {
+    /// A row that would make that item too large is given back with the
+    /// size it would have made (see [`Row::absorb`]).
+    pub(super) fn push(&mut self, id: Vec<u8>, row: Row) -> Result<(), TooLarge> {
         match self.pending.get_mut(&id) {
             Some(earlier) => {
                 let before = earlier.bytes;
-                earlier.absorb(row, self.replace);
+                earlier.absorb(row, self.replace)?;
                 self.bytes = self.bytes - before + earlier.bytes;
                 self.merged += 1;
             }
@@ -122,6 +151,7 @@ impl Window {
                 self.pending.insert(id, row);
             }
         }
+        Ok(())
     }
 
     /// Takes up to `max` rows whose keys have no write in flight, oldest
@@ -209,8 +239,8 @@ pub(super) mod tests {
         let mut merge = Window::new(false);
         let mut replace = Window::new(true);
         for (id, row) in rows(input, &options) {
-            merge.push(id.clone(), row.clone());
-            replace.push(id, row);
+            merge.push(id.clone(), row.clone()).unwrap();
+            replace.push(id, row).unwrap();
         }
         assert_eq!((merge.len(), merge.merged), (2, 1));
         let merged = merge.take_ready(10);
@@ -232,12 +262,12 @@ pub(super) mod tests {
         let mut w = Window::new(false);
         let mut input = rows("customer_id,v\nk,1\nj,2\nk,3\n", &options).into_iter();
         let (k1, j) = (input.next().unwrap(), input.next().unwrap());
-        w.push(k1.0.clone(), k1.1);
+        w.push(k1.0.clone(), k1.1).unwrap();
         let first = w.take_ready(1);
         assert_eq!(first[0].1.attributes, [(1, n("1"))]);
-        w.push(j.0, j.1);
+        w.push(j.0, j.1).unwrap();
         let k3 = input.next().unwrap();
-        w.push(k3.0, k3.1);
+        w.push(k3.0, k3.1).unwrap();
         // k is in flight: only j is ready; k waits, in its place.
         let ready = w.take_ready(10);
         assert_eq!(ready.len(), 1);
@@ -257,9 +287,35 @@ pub(super) mod tests {
         let r = rows("customer_id,v\n5,a\n5.0,b\n05,c\n6,d\n", &options);
         let mut w = Window::new(false);
         for (id, row) in r {
-            w.push(id, row);
+            w.push(id, row).unwrap();
         }
         assert_eq!((w.len(), w.merged), (2, 2));
+    }
+
+    #[test]
+    fn a_merge_past_400_kb_gives_the_later_row_back_and_keeps_the_item() {
+        let options = LoadOptions::default();
+        let big = "x".repeat(150 << 10);
+        let input = format!("customer_id,a,b,c\nk,{big},,\nk,{big},{big},\nk,,,{big}\nk,,small,\n");
+        let mut w = Window::new(false);
+        let mut refused = Vec::new();
+        for (id, row) in rows(&input, &options) {
+            if let Err(too_large) = w.push(id, row) {
+                refused.push((too_large.0.line, too_large.1));
+            }
+        }
+        // a and b make 300 KB; c would make 450 KB; b overridden is small.
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].0, 4);
+        assert_eq!(
+            refused[0].1,
+            "k".len() + "customer_id".len() + 3 + 3 * (150 << 10)
+        );
+        let item = w.take_ready(1).remove(0).1;
+        assert_eq!(item.attributes, [(1, s(&big)), (2, s("small"))]);
+        assert_eq!(item.bytes, 12 + 1 + (150 << 10) + 1 + 5);
+        let lines: Vec<_> = item.sources.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [2, 3, 5]);
     }
 
     #[test]
@@ -269,7 +325,7 @@ pub(super) mod tests {
         for i in 0..WINDOW_ITEMS {
             let (id, row) = rows(&format!("customer_id\nk{i}\n"), &options).remove(0);
             assert!(!w.is_full());
-            w.push(id, row);
+            w.push(id, row).unwrap();
         }
         assert!(w.is_full());
         w.take_ready(1);
@@ -278,7 +334,7 @@ pub(super) mod tests {
         let big = "x".repeat(300 << 10);
         for i in 0..14 {
             let (id, row) = rows(&format!("customer_id,v\nk{i},{big}\n"), &options).remove(0);
-            w.push(id, row);
+            w.push(id, row).unwrap();
         }
         assert!(w.is_full(), "{} bytes", w.bytes);
     }

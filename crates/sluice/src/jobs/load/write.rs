@@ -37,6 +37,17 @@ pub(super) struct Sent {
     pub(super) ids: Vec<Vec<u8>>,
     pub(super) written: u64,
     pub(super) retried: u64,
+    /// Rows the table refused to take, with why.
+    pub(super) rejected: Vec<Rejected>,
+}
+
+/// A row the engine selected that cannot be written after all.
+#[derive(Debug)]
+pub(super) struct Rejected {
+    pub(super) line: u64,
+    pub(super) reason: String,
+    /// The row as it came in.
+    pub(super) raw: Vec<u8>,
 }
 
 /// What the writes of one input did.
@@ -56,6 +67,8 @@ pub(super) struct Writer<'t> {
     pub(super) window: Window,
     pub(super) tasks: JoinSet<anyhow::Result<Sent>>,
     pub(super) totals: Totals,
+    /// Rows refused since the engine's rejects were last given them.
+    pub(super) rejected: Vec<Rejected>,
 }
 
 impl<'t> Writer<'t> {
@@ -67,6 +80,7 @@ impl<'t> Writer<'t> {
             window: Window::new(table.replace),
             tasks: JoinSet::new(),
             totals: Totals::default(),
+            rejected: Vec::new(),
         }
     }
 
@@ -83,7 +97,11 @@ impl<'t> Writer<'t> {
         let options = &self.table.options;
         for item in engine.job().items() {
             let row = Row::from_item(&item, options);
-            self.window.push(key_identity(&item, options), row);
+            if let Err(refused) = self.window.push(key_identity(&item, options), row) {
+                let (row, size) = *refused;
+                let names = self.names.as_deref();
+                self.rejected.push(too_large(names, row, size));
+            }
             self.dispatch(false);
             while self.window.is_full() {
                 if self.tasks.is_empty() {
@@ -98,7 +116,15 @@ impl<'t> Writer<'t> {
             }
         }
         engine.job_mut().clear_items();
+        self.give_rejects(engine);
         Ok(())
+    }
+
+    /// Moves the rows refused so far to the engine's rejects.
+    fn give_rejects(&mut self, engine: &mut Engine<Load>) {
+        for r in self.rejected.drain(..) {
+            engine.reject_selected(r.line, &r.reason, &r.raw);
+        }
     }
 
     /// Sends what is ready while requests may be added; partial batches
@@ -150,11 +176,12 @@ impl<'t> Writer<'t> {
         self.window.release(&sent.ids);
         self.totals.written += sent.written;
         self.totals.retried += sent.retried;
+        self.rejected.extend(sent.rejected);
         Ok(())
     }
 
     /// Writes everything left and waits for every request.
-    pub(super) async fn finish(mut self) -> anyhow::Result<Totals> {
+    pub(super) async fn finish(&mut self) -> anyhow::Result<Totals> {
         loop {
             self.dispatch(true);
             if self.tasks.is_empty() {
@@ -165,6 +192,20 @@ impl<'t> Writer<'t> {
         debug_assert_eq!(self.window.len(), 0);
         self.totals.merged = self.window.merged;
         Ok(self.totals)
+    }
+}
+
+/// A row refused because merging it into its item's earlier rows would
+/// make an item of `size` bytes.
+fn too_large(names: Option<&Names>, row: Row, size: usize) -> Rejected {
+    let key = names.map_or_else(|| format!("{:?}", row.key), |n| describe_key(n, &row));
+    let (line, raw) = row.sources.into_iter().last().unwrap_or_default();
+    Rejected {
+        line,
+        reason: format!(
+            "the item {key} would be {size} bytes with this row merged into the earlier rows with its key, over DynamoDB's 400 KB"
+        ),
+        raw,
     }
 }
 
@@ -180,14 +221,20 @@ impl Sink<Load> for Writer<'_> {
         Ok(0)
     }
 
+    async fn drain(&mut self, engine: &mut Engine<Load>) -> anyhow::Result<()> {
+        let finished = self.finish().await;
+        finished.with_context(|| self.source.clone())?;
+        self.give_rejects(engine);
+        Ok(())
+    }
+
     async fn stage(
         self,
         _: &Engine<Load>,
         _: &mut Summary,
         _: &mut Commit,
     ) -> anyhow::Result<Totals> {
-        let source = self.source.clone();
-        self.finish().await.with_context(|| source)
+        Ok(self.totals)
     }
 
     async fn abort(mut self) {
@@ -250,11 +297,12 @@ pub(super) async fn update(
     client: Client,
     names: Arc<Names>,
     id: Vec<u8>,
-    row: Row,
+    mut row: Row,
     backoff: Backoff,
 ) -> anyhow::Result<Sent> {
     let key = key_map(&names, &row);
     let (line, what) = (row.line, describe_key(&names, &row));
+    let (bytes, sources) = (row.bytes, std::mem::take(&mut row.sources));
     let Some((expr, attr_names, values)) = set_expression(&names, row) else {
         return create_if_absent(client, names, id, key, (line, what), backoff).await;
     };
@@ -269,19 +317,46 @@ pub(super) async fn update(
             .send()
     })
     .await;
-    result.map_err(|e| {
-        anyhow!(
+    let mut sent = Sent {
+        ids: vec![id],
+        written: 1,
+        retried,
+        rejected: Vec::new(),
+    };
+    match result {
+        Ok(_) => {}
+        Err(e) if too_large_to_update(&e) => {
+            // The table's item and these rows together pass 400 KB: the
+            // rows are refused, the item stays as it was.
+            let reason = format!(
+                "the item {what} would pass DynamoDB's 400 KB with this row merged into the item in the table ({bytes} bytes from the file's rows with this key)"
+            );
+            sent.written = 0;
+            sent.rejected = sources
+                .into_iter()
+                .map(|(line, raw)| Rejected {
+                    line,
+                    reason: reason.clone(),
+                    raw,
+                })
+                .collect();
+        }
+        Err(e) => anyhow::bail!(
             "line {line}: table {}: cannot update the item {what}{}: {}",
             names.table,
             attempts_note(retried),
             s3::describe(&e)
-        )
-    })?;
-    Ok(Sent {
-        ids: vec![id],
-        written: 1,
-        retried,
-    })
+        ),
+    }
+    Ok(sent)
+}
+
+/// Whether DynamoDB refused an update because the item would pass its
+/// size limit (a `ValidationException` that says so; no retry helps).
+fn too_large_to_update<E: ProvideErrorMetadata>(e: &E) -> bool {
+    e.code() == Some("ValidationException")
+        && e.message()
+            .is_some_and(|m| m.to_ascii_lowercase().contains("item size"))
 }
 
 /// A key-only row: `PutItem` of the bare key unless the item exists — an
@@ -320,6 +395,7 @@ pub(super) async fn create_if_absent(
         ids: vec![id],
         written: 1,
         retried,
+        rejected: Vec::new(),
     })
 }
 
@@ -381,6 +457,7 @@ pub(super) async fn put_batch(
                 ids,
                 written,
                 retried,
+                rejected: Vec::new(),
             });
         }
         round += 1;

@@ -1,0 +1,283 @@
+//! Exactly-once results from at-least-once events, through the Lambda
+//! runtime API against moto: an older version's run that finishes last
+//! writes nothing, events repeated and out of order leave identical
+//! objects and manifests, clean runs leave no delete markers, and keys
+//! that would map into Sluice's own namespaces are refused.
+
+use crate::aws_lambda::{bootstrap, data_keys, get, manifest, stack, stop, Stack};
+use crate::fault_proxy::FaultProxy;
+use crate::util::{endpoint, filter_file, put, s3, sluice, text, TempDir};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+const KEY: &str = "in/k.csv";
+
+fn csv(rows: usize, seed: u32) -> Vec<u8> {
+    let mut out = b"id,value\n".to_vec();
+    for i in 0..rows {
+        let value = (i as u32).wrapping_mul(seed) % 100;
+        out.extend_from_slice(format!("{i},{}.{}\n", value / 10, value % 10).as_bytes());
+    }
+    out
+}
+
+async fn versioned(bucket: &str) {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    let on = VersioningConfiguration::builder()
+        .status(BucketVersioningStatus::Enabled)
+        .build();
+    s3().await
+        .put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(on)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Uploads a version; returns its id.
+async fn put_version(bucket: &str, key: &str, body: &[u8]) -> String {
+    let body = aws_sdk_s3::primitives::ByteStream::from(body.to_vec());
+    let out = s3()
+        .await
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    out.version_id().unwrap().to_string()
+}
+
+/// A direct S3 notification as S3 sends it: versionId and sequencer set.
+fn event(bucket: &str, key: &str, version: &str, sequencer: &str) -> Value {
+    json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-11-30T07:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
+               "object": {"key": key, "versionId": version, "sequencer": sequencer}}}]})
+}
+
+/// Runs one invocation to its answer; returns the log.
+fn invoke(stack: &Stack, event: Value, env: &[(&str, &str)]) -> String {
+    let (child, api) = bootstrap(stack, vec![event], env);
+    let answer = api.answer(Duration::from_secs(120));
+    let log = stop(child);
+    assert_eq!(answer.kind, "response", "{log}");
+    log
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_older_version_finishing_last_leaves_the_newer_result() {
+    let stack = stack(30).await;
+    versioned(&stack.src).await;
+    let (old_body, new_body) = (csv(200_000, 7), csv(1_000, 3));
+    let v1 = put_version(&stack.src, KEY, &old_body).await;
+    let v2 = put_version(&stack.src, KEY, &new_body).await;
+    let newer = event(&stack.src, KEY, &v2, "0055AED6DCD90281F0");
+    // The run for v1 reads through the proxy; 1 MB in, its connection is
+    // cut, and before it resumes the run for v2 goes from start to end.
+    let copy = Stack {
+        src: stack.src.clone(),
+        dst: stack.dst.clone(),
+        queue: stack.queue.clone(),
+    };
+    let run_newer = Arc::new(move || {
+        invoke(&copy, newer.clone(), &[]);
+    });
+    let proxy = FaultProxy::start(&endpoint(), 1 << 20, 1, Some(run_newer));
+    let older = event(&stack.src, KEY, &v1, "0055AED6DCD90281E5");
+    let log = invoke(&stack, older, &[("AWS_ENDPOINT_URL", &proxy.url)]);
+    assert_eq!(proxy.injected(), 1);
+    assert!(log.contains("superseded; nothing written"), "{log}");
+    let result = get(&stack.dst, &format!("filtered/{KEY}")).await;
+    assert_eq!(result.body, filter_file(&new_body));
+    assert_eq!(result.metadata["sluice-source-version"], v2);
+    let m = manifest(&stack.dst, "filtered/", KEY).await;
+    assert_eq!(
+        (
+            m["source"]["version"].as_str(),
+            m["source"]["sequencer"].as_str()
+        ),
+        (Some(v2.as_str()), Some("0055AED6DCD90281F0"))
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn events_twice_and_out_of_order_leave_identical_objects_and_manifest() {
+    let stack = stack(30).await;
+    versioned(&stack.src).await;
+    let (old_body, new_body) = (csv(50, 7), b"id,value\n1,20\n2,x,y\n".to_vec());
+    let v1 = put_version(&stack.src, KEY, &old_body).await;
+    let v2 = put_version(&stack.src, KEY, &new_body).await;
+    let newer = event(&stack.src, KEY, &v2, "0055AED6DCD90281F0");
+    invoke(&stack, newer.clone(), &[]);
+    let snapshot = || async {
+        let mut objects = Vec::new();
+        for key in data_keys(&stack.dst).await {
+            let o = get(&stack.dst, &key).await;
+            objects.push((key, o.body, o.metadata));
+        }
+        (objects, manifest(&stack.dst, "filtered/", KEY).await)
+    };
+    let first = snapshot().await;
+    assert_eq!(
+        first.0.len(),
+        2,
+        "the result and its rejects: {:?}",
+        first.0
+    );
+    // The older event arrives late, then the newer one again.
+    let late = invoke(
+        &stack,
+        event(&stack.src, KEY, &v1, "0055AED6DCD90281E5"),
+        &[],
+    );
+    assert!(late.contains("superseded; nothing written"), "{late}");
+    // ... and counted: the metrics line says superseded, not processed.
+    let metrics = crate::emf::documents(&late);
+    let object = metrics
+        .iter()
+        .find(|d| d["key"] == KEY)
+        .unwrap_or_else(|| panic!("{late}"));
+    crate::emf::check(object).unwrap();
+    assert_eq!(
+        (
+            object["ObjectsSuperseded"].as_f64(),
+            object["ObjectsProcessed"].as_f64()
+        ),
+        (Some(1.0), Some(0.0)),
+        "{object}"
+    );
+    let again = invoke(&stack, newer, &[]);
+    assert!(
+        again.contains("already processed from this version"),
+        "{again}"
+    );
+    assert_eq!(snapshot().await, first);
+    assert_eq!(
+        first.1["counts"],
+        json!({"read": 2, "selected": 1, "dropped": 0, "rejected": 1})
+    );
+}
+
+/// Delete markers in a versioned bucket.
+async fn delete_markers(bucket: &str) -> usize {
+    let out = s3()
+        .await
+        .list_object_versions()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    out.delete_markers().len()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn clean_runs_delete_nothing_and_stale_rejects_go_once() {
+    let stack = stack(30).await;
+    versioned(&stack.src).await;
+    versioned(&stack.dst).await;
+    let bodies: [&[u8]; 4] = [b"v\n20\n", b"v\n30\n", b"v\n40\nbad,row\n", b"v\n50\n"];
+    for (i, body) in bodies.iter().enumerate() {
+        let v = put_version(&stack.src, KEY, body).await;
+        invoke(
+            &stack,
+            event(&stack.src, KEY, &v, &format!("0055AED6DCD90281E{i}")),
+            &[],
+        );
+        let (markers, rejects) = (
+            delete_markers(&stack.dst).await,
+            data_keys(&stack.dst).await.len() == 2,
+        );
+        // Two clean runs: no DELETE; rejects; then a clean run removes them.
+        assert_eq!(
+            (markers, rejects),
+            [(0, false), (0, false), (0, true), (1, false)][i],
+            "run {i}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn keys_under_reserved_prefixes_are_refused_by_lambda_and_watcher() {
+    let stack = stack(30).await;
+    put(&stack.src, "x.csv", b"v\n20\nbad,row\n").await;
+    put(&stack.src, "_rejects/x.csv", b"v\n30\n").await;
+    // S3 encodes keys in events: `_` and `/` stay as they are.
+    let record = |key: &str| {
+        json!({"eventName": "ObjectCreated:Put",
+               "s3": {"bucket": {"name": stack.src}, "object": {"key": key}}})
+    };
+    let both = json!({"Records": [record("x.csv"), record("_rejects/x.csv")]});
+    let env = [("SLUICE_DEST_PREFIX", "")];
+    let log = invoke(&stack, both, &env);
+    assert!(log.contains("reserved prefix"), "{log}");
+    let rejects = get(&stack.dst, "_rejects/x.csv").await;
+    assert!(
+        text(&rejects.body).contains("bad,row"),
+        "x.csv's rejects stay its own"
+    );
+
+    let tmp = TempDir::new("reserved");
+    std::fs::create_dir_all(tmp.path().join("in/_rejects")).unwrap();
+    tmp.file("in/x.csv", b"v\n20\nbad,row\n");
+    tmp.file("in/_rejects/x.csv", b"v\n30\n");
+    let out = tmp.path().join("out");
+    let run = sluice()
+        .args(["watch", "--once"])
+        .arg(tmp.path().join("in"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let log = text(&run.stderr);
+    assert!(run.status.success(), "{log}");
+    assert!(log.contains("reserved prefix"), "{log}");
+    let rejects = std::fs::read_to_string(out.join("_rejects/x.csv")).unwrap();
+    assert!(rejects.contains("bad,row"), "{rejects}");
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("_sluice/manifests/x.csv.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["counts"]["rejected"], 1);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_worker_keeps_the_newer_result_of_events_out_of_order() {
+    let stack = stack(30).await;
+    versioned(&stack.src).await;
+    let (old_body, new_body) = (csv(40, 7), csv(30, 3));
+    let v1 = put_version(&stack.src, KEY, &old_body).await;
+    let v2 = put_version(&stack.src, KEY, &new_body).await;
+    // Drop the notifications moto sent; send the events S3 would, late
+    // and twice: v2, v1, v2.
+    let sqs = crate::util::sqs().await;
+    sqs.purge_queue()
+        .queue_url(&stack.queue)
+        .send()
+        .await
+        .unwrap();
+    for (v, seq) in [
+        (&v2, "0055AED6DCD90281F0"),
+        (&v1, "0055AED6DCD90281E5"),
+        (&v2, "0055AED6DCD90281F0"),
+    ] {
+        let body = event(&stack.src, KEY, v, seq).to_string();
+        sqs.send_message()
+            .queue_url(&stack.queue)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+        // One at a time, in this order (a standard queue does not keep it).
+        let out = crate::aws_worker::worker(&stack, &["--dest-prefix", "filtered/"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let result = get(&stack.dst, &format!("filtered/{KEY}")).await;
+    assert_eq!(result.body, filter_file(&new_body));
+    let m = manifest(&stack.dst, "filtered/", KEY).await;
+    assert_eq!(m["source"]["version"].as_str(), Some(v2.as_str()));
+}
