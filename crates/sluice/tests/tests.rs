@@ -9,6 +9,7 @@ mod aws_metrics;
 mod aws_ranged;
 mod aws_report;
 mod aws_worker;
+mod backfill;
 mod cli_filter;
 mod cli_inspect;
 mod cli_report;

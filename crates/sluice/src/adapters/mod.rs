@@ -3,4 +3,5 @@
 
 pub mod dynamodb;
 pub mod local;
+pub mod retry;
 pub mod s3;

@@ -73,6 +73,8 @@ pub struct FilterArgs {
     #[command(flatten)]
     pub compress: CompressArgs,
     #[command(flatten)]
+    pub prefix: PrefixArgs,
+    #[command(flatten)]
     pub s3: S3Args,
 }
 
@@ -134,6 +136,8 @@ pub struct LoadArgs {
     #[command(flatten)]
     pub csv: CsvArgs,
     #[command(flatten)]
+    pub prefix: PrefixArgs,
+    #[command(flatten)]
     pub s3: S3Args,
 }
 
@@ -163,6 +167,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub csv: CsvArgs,
     #[command(flatten)]
+    pub prefix: PrefixArgs,
+    #[command(flatten)]
     pub s3: S3Args,
 }
 
@@ -170,6 +176,23 @@ impl ReportArgs {
     pub fn job_spec(&self) -> anyhow::Result<JobSpec> {
         Ok(self.csv.spec(JobKind::Report(self.report.options()?)))
     }
+}
+
+/// Prefix runs: the input is `s3://bucket/prefix/` (ending with `/`) or a
+/// folder, and every object or file under it with the suffix is processed.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Prefix runs (input s3://bucket/prefix/ or a folder)")]
+pub struct PrefixArgs {
+    /// Objects processed at a time.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: u16,
+    /// Process every object again, even one whose manifest shows it was already processed
+    /// from the same version with the same options.
+    #[arg(long)]
+    pub force: bool,
+    /// Only keys (or file names) ending with this are processed.
+    #[arg(long, default_value = ".csv")]
+    pub suffix: String,
 }
 
 /// The jobs a door can run.

@@ -1,7 +1,10 @@
 //! The command-line door: `sluice filter|report|load|inspect` over paths,
 //! stdin/stdout and S3 objects, in any combination. Each command says
 //! where its input is and names its outputs; [`jobs::run`] does the rest.
+//! An input that is a prefix (`s3://bucket/prefix/`) or a folder is a
+//! prefix run ([`prefix`]).
 
+use super::prefix::{self, Source};
 use crate::adapters::s3;
 use crate::cli::{FilterArgs, InspectArgs, LoadArgs, ReportArgs};
 use crate::jobs::{self, load::Table, Clients, Done, JobKind, JobSpec, Plan};
@@ -11,6 +14,19 @@ use std::io::Write;
 /// `sluice filter`.
 pub async fn filter(args: FilterArgs) -> anyhow::Result<()> {
     let spec = args.job_spec()?;
+    if let Some(source) = Source::of(args.input.as_deref()) {
+        anyhow::ensure!(
+            args.rejects.is_none(),
+            "--rejects: a prefix run writes rejected rows under the destination's _rejects/"
+        );
+        let output = args.output.as_deref().ok_or_else(|| {
+            anyhow::anyhow!("a prefix run needs -o s3://bucket/prefix/ (or -o FOLDER)")
+        })?;
+        let compress = args.compress.choice();
+        let (opts, quiet) = (&args.prefix, args.quiet);
+        let run = prefix::command(spec, source, output, opts, compress, None).await?;
+        return prefix::summarize("filter", quiet, run);
+    }
     let input = Location::parse_or_std(args.input.as_deref())?;
     let plan = Plan {
         result: Some(Location::parse_or_std(args.output.as_deref())?),
@@ -33,6 +49,11 @@ pub async fn filter(args: FilterArgs) -> anyhow::Result<()> {
 /// `sluice report`.
 pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
     let spec = args.job_spec()?;
+    if let Some(source) = Source::of(args.input.as_deref()) {
+        let (opts, quiet) = (&args.prefix, args.quiet);
+        let run = prefix::command(spec, source, &args.output, opts, None, None).await?;
+        return prefix::summarize("report", quiet, run);
+    }
     let input = Location::parse_or_std(args.input.as_deref())?;
     let reports = match Location::parse(&args.output)? {
         Location::S3 { bucket, key } => {
@@ -84,6 +105,17 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<()> {
     };
     let config = s3::aws_config().await;
     let table = Table::open(&config, load).await?;
+    if let Some(source) = Source::of(args.input.as_deref()) {
+        // The rejects prefix is the run's only output place.
+        let output = args.rejects.as_deref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "a prefix run needs --rejects s3://bucket/prefix/ (or --rejects FOLDER)"
+            )
+        })?;
+        let (opts, quiet) = (&args.prefix, args.quiet);
+        let run = prefix::command(spec, source, output, opts, None, Some(table)).await?;
+        return prefix::summarize("load", quiet, run);
+    }
     let input = Location::parse_or_std(args.input.as_deref())?;
     let plan = Plan {
         rejects: args.rejects.as_deref().map(Location::parse).transpose()?,

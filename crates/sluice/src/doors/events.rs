@@ -28,10 +28,17 @@ pub struct ObjectEvent {
 /// (a bad record fails alone; the others are processed).
 pub type Record = Result<ObjectEvent, String>;
 
+/// The event name of an object that already exists, named by an S3 Batch
+/// Operations task or found by a prefix run: processed like a new one.
+pub const EXISTING: &str = "Existing object";
+
 impl ObjectEvent {
-    /// True for object-creation events, the only ones Sluice acts on.
+    /// True for object-creation events, the only ones Sluice acts on, and
+    /// for existing objects a backfill names.
     pub fn is_created(&self) -> bool {
-        self.name.starts_with("ObjectCreated") || self.name == "Object Created"
+        self.name.starts_with("ObjectCreated")
+            || self.name == "Object Created"
+            || self.name == EXISTING
     }
 }
 

@@ -1,10 +1,11 @@
 //! The AWS Lambda door: every invocation carries S3 notifications (every
-//! record), SQS messages holding them, SNS envelopes, or EventBridge
-//! events. Failures of SQS messages are reported per message with
+//! record), SQS messages holding them, SNS envelopes, EventBridge
+//! events, or S3 Batch Operations tasks (answered per task: [`batch`]). Failures of SQS messages are reported per message with
 //! `batchItemFailures`, so only those are retried; a direct invocation
 //! with a failed object fails as a whole, and the event is retried or sent
 //! to the on-failure destination.
 
+use super::batch;
 use super::events::{parse_invocation, Batch};
 use super::object::{Processor, Tally};
 use super::overflow::Budget;
@@ -30,6 +31,12 @@ async fn handle(
     event: LambdaEvent<Value>,
 ) -> Result<Value, lambda_runtime::Error> {
     let context = json!({"request_id": event.context.request_id});
+    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
+    let mut budget = Budget::new(Some(deadline), processor.min_mb_per_sec);
+    if batch::is_invocation(&event.payload) {
+        let invocation = batch::parse(&event.payload)?;
+        return Ok(batch::run(processor, &invocation, &context, &mut budget).await);
+    }
     let batch = parse_invocation(&event.payload).map_err(|e| {
         log::error(
             "unreadable event",
@@ -37,8 +44,6 @@ async fn handle(
         );
         e
     })?;
-    let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
-    let mut budget = Budget::new(Some(deadline), processor.min_mb_per_sec);
     let (tally, failed_ids) = run_batch(processor, &batch, &context, &mut budget).await;
     let objects = tally.processed + tally.skipped + tally.failed;
     processor

@@ -4,11 +4,13 @@
 //! Lambda handler and the worker share the per-object handling
 //! ([`object`]), the event parsing ([`events`]) and the routing ([`route`]).
 
+pub mod batch;
 pub mod cli;
 pub mod events;
 pub mod lambda;
 pub mod object;
 pub mod overflow;
+pub mod prefix;
 pub mod route;
 pub mod watch;
 pub mod worker;

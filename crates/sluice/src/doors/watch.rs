@@ -11,6 +11,7 @@ use super::route::{has_suffix, Namespaces};
 use crate::cli::WatchArgs;
 use crate::jobs::{self, report, Clients, Done, JobKind, JobSpec, Plan};
 use crate::log;
+use crate::pipeline::decode::Compression;
 use crate::pipeline::location::Location;
 use crate::pipeline::manifest::{Claim, Ledger, Source};
 use anyhow::Context;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 /// What identifies a version of a file: size and modification time.
-type Stamp = (u64, Option<SystemTime>);
+pub(crate) type Stamp = (u64, Option<SystemTime>);
 
 pub async fn run(args: &WatchArgs, spec: &JobSpec, clients: &Clients) -> anyhow::Result<()> {
     let (dir, out) = folders(args)?;
@@ -45,7 +46,14 @@ pub async fn run(args: &WatchArgs, spec: &JobSpec, clients: &Clients) -> anyhow:
             let rel = path
                 .strip_prefix(&dir)
                 .expect("scanned files are inside the folder");
-            match plan(spec, rel, &out, args) {
+            match plan(
+                spec,
+                rel,
+                &out,
+                &args.suffix,
+                args.job.compress.choice(),
+                !args.quiet,
+            ) {
                 Ok(plan) => {
                     if process(&path, &plan, spec, clients).await.is_err() {
                         failures += 1;
@@ -92,7 +100,15 @@ fn folders(args: &WatchArgs) -> anyhow::Result<(PathBuf, PathBuf)> {
 /// its `_rejects/`, reports partitioned in it.
 /// Where the outputs of `rel` go: the same namespaces as in a bucket
 /// (results, `_rejects/`, `_sluice/manifests/`), decided by the same rule.
-fn plan(spec: &JobSpec, rel: &Path, out: &Path, args: &WatchArgs) -> Result<Plan, String> {
+/// Prefix runs over a folder name their outputs the same way.
+pub(crate) fn plan(
+    spec: &JobSpec,
+    rel: &Path,
+    out: &Path,
+    suffix: &str,
+    compress: Option<Option<Compression>>,
+    progress: bool,
+) -> Result<Plan, String> {
     let name = rel
         .to_string_lossy()
         .replace(std::path::MAIN_SEPARATOR, "/");
@@ -110,7 +126,7 @@ fn plan(spec: &JobSpec, rel: &Path, out: &Path, args: &WatchArgs) -> Result<Plan
                 ..Source::default()
             },
             spec.name(),
-            format!("{spec:?}; compress {:?}", args.job.compress.choice()),
+            format!("{spec:?}; compress {compress:?}"),
             true,
         ),
         found: None,
@@ -123,16 +139,16 @@ fn plan(spec: &JobSpec, rel: &Path, out: &Path, args: &WatchArgs) -> Result<Plan
             Location::Path(out.to_path_buf()),
             Location::Path(out.join("_rejects")),
         )),
-        stem: report::stem(&rel.to_string_lossy(), "", &args.suffix),
-        compress: args.job.compress.choice(),
+        stem: report::stem(&rel.to_string_lossy(), "", suffix),
+        compress,
         follow_input: true,
         ledger: Some(ledger),
-        progress: !args.quiet,
+        progress,
         ..Plan::default()
     })
 }
 
-async fn process(
+pub(crate) async fn process(
     path: &Path,
     plan: &Plan,
     spec: &JobSpec,
@@ -178,7 +194,7 @@ fn log_done(fields: &mut serde_json::Value, done: &Done) {
 /// the output folder and hidden files (temporaries of writers in
 /// progress). An entry that vanishes or cannot be read is logged and
 /// passed over.
-fn scan(
+pub(crate) fn scan(
     dir: &Path,
     out: &Path,
     suffix: &str,

@@ -7,7 +7,9 @@
 //! timeout until that message is done — the one being processed and those
 //! waiting their turn — so a long file never sends work to a second
 //! consumer. On SIGINT/SIGTERM the current message is finished and the
-//! received ones not yet started are handed back at once.
+//! received ones not yet started are handed back at once. A message
+//! `{"prefix": "s3://bucket/prefix/"}` asks for a prefix run
+//! ([`super::prefix`]): every object under it, resumable.
 
 use super::events::{parse_message_body, Message};
 use super::object::{Processor, Tally};
@@ -120,7 +122,11 @@ pub async fn run(
             }
             // A worker has no deadline: every object fits.
             let mut budget = Budget::new(None, processor.min_mb_per_sec);
-            let tally = processor.handle_item(item, &json!({}), &mut budget).await;
+            let body = message.body().unwrap_or_default();
+            let tally = match super::prefix::from_message(processor, body).await {
+                Some(tally) => tally,
+                None => processor.handle_item(item, &json!({}), &mut budget).await,
+            };
             heartbeat.abort();
             batch.add(tally);
             if tally.failed > 0 {

@@ -63,6 +63,18 @@ module "trigger" {
   function_timeout   = module.function.timeout
 }
 
+# Backfills of what is already in the source bucket: S3 Batch Operations invokes the function
+# once per object of a manifest kept in the destination bucket (outside destination_prefix).
+module "batch_operations" {
+  source = "../../modules/batch-operations"
+
+  name                = "${var.name}-batch-operations"
+  function_arn        = module.function.function_arn
+  manifest_bucket_arn = module.destination_bucket.arn
+  report_bucket_arn   = module.destination_bucket.arn
+  kms_key_arns        = [for k in [module.destination_bucket.kms_key_arn] : k if k != null]
+}
+
 module "alarms" {
   source = "../../modules/alarms"
 

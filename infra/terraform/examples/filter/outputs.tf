@@ -28,6 +28,26 @@ output "alarm_topic_arn" {
   value       = module.alarms.sns_topic_arn
 }
 
+output "function_arn" {
+  description = "The Lambda function's ARN (create-job's FunctionArn)."
+  value       = module.function.function_arn
+}
+
+output "batch_operations_role_arn" {
+  description = "Role for aws s3control create-job --role-arn."
+  value       = module.batch_operations.role_arn
+}
+
+output "batch_operations_manifest_prefix" {
+  description = "Put job manifests (CSV lists, S3 Inventory reports) under this prefix of the destination bucket."
+  value       = module.batch_operations.manifest_prefix
+}
+
+output "batch_operations_report_prefix" {
+  description = "Completion reports go under this prefix of the destination bucket."
+  value       = module.batch_operations.report_prefix
+}
+
 output "dashboard_name" {
   description = "CloudWatch dashboard of the deployment."
   value       = module.dashboard.dashboard_name

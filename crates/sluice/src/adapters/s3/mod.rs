@@ -68,11 +68,11 @@ pub async fn head(
         .send()
         .await
         .map_err(|e| {
-            let what = match e.as_service_error() {
-                Some(s) if s.is_not_found() => "no such object".to_string(),
-                _ => describe(&e),
-            };
-            anyhow!("{}: cannot read its metadata: {what}", url(bucket, key))
+            let context = format!("{}: cannot read its metadata", url(bucket, key));
+            match e.as_service_error() {
+                Some(s) if s.is_not_found() => anyhow!("{context}: no such object"),
+                _ => super::retry::aws_error(context, &e).into(),
+            }
         })
 }
 
@@ -102,7 +102,10 @@ pub async fn get_small(
         let resp = match client.get_object().bucket(bucket).key(key).send().await {
             Ok(resp) => resp,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-            Err(e) => anyhow::bail!("{}: cannot read: {}", url(bucket, key), describe(&e)),
+            Err(e) => {
+                let context = format!("{}: cannot read", url(bucket, key));
+                return Err(super::retry::aws_error(context, &e).into());
+            }
         };
         let etag = resp.e_tag().map(|t| t.trim_matches('"').to_string());
         match resp.body.collect().await {
@@ -118,11 +121,10 @@ pub async fn etag_of(client: &Client, bucket: &str, key: &str) -> anyhow::Result
     match client.head_object().bucket(bucket).key(key).send().await {
         Ok(h) => Ok(h.e_tag().map(|t| t.trim_matches('"').to_string())),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
-        Err(e) => anyhow::bail!(
-            "{}: cannot read its metadata: {}",
-            url(bucket, key),
-            describe(&e)
-        ),
+        Err(e) => {
+            let context = format!("{}: cannot read its metadata", url(bucket, key));
+            Err(super::retry::aws_error(context, &e).into())
+        }
     }
 }
 
@@ -156,4 +158,46 @@ impl Condition {
 pub fn is_conflict<E>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> bool {
     err.raw_response()
         .is_some_and(|r| matches!(r.status().as_u16(), 404 | 409 | 412))
+}
+
+/// One object a listing found.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub key: String,
+    /// Without quotes, as notifications carry it.
+    pub etag: Option<String>,
+    pub size: Option<u64>,
+}
+
+/// Every object under `prefix` for which `keep` holds, in key order: one
+/// listing pass, 1,000 keys a page.
+pub async fn list(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    keep: impl Fn(&str) -> bool,
+) -> anyhow::Result<Vec<Listed>> {
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            super::retry::aws_error(format!("{}: cannot list", url(bucket, prefix)), &e)
+        })?;
+        for object in page.contents() {
+            let Some(key) = object.key().filter(|k| keep(k)) else {
+                continue;
+            };
+            found.push(Listed {
+                key: key.to_string(),
+                etag: object.e_tag().map(|t| t.trim_matches('"').to_string()),
+                size: object.size().and_then(|s| u64::try_from(s).ok()),
+            });
+        }
+    }
+    Ok(found)
 }

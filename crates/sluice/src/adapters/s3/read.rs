@@ -18,6 +18,7 @@
 
 use super::transfer::{transfer, Transfer};
 use super::{describe, url};
+use crate::adapters::retry::{sdk_retry, AwsError, Retry};
 use anyhow::anyhow;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
@@ -83,7 +84,7 @@ impl Reader {
             }
             other => other,
         }
-        .map_err(|e| anyhow!("{name}: cannot read: {}", explain(&e)))?;
+        .map_err(|e| anyhow::Error::new(explain(&e)).context(format!("{name}: cannot read")))?;
         let size = object_size(&resp);
         let head_end = match resp.content_range() {
             Some(_) => first.map(|r| r.min(size)),
@@ -226,10 +227,9 @@ impl Range {
             serde_json::json!({"object": pin.name, "offset": offset, "range_start": self.start,
                                "range_end": self.end, "resume": self.resumes, "error": why}),
         );
-        self.body = pin
-            .get(offset, self.end)
-            .await
-            .map_err(|e| anyhow!("{}: cannot resume at byte {offset}: {e}", pin.name))?;
+        self.body = pin.get(offset, self.end).await.map_err(|e| {
+            anyhow::Error::new(e).context(format!("{}: cannot resume at byte {offset}", pin.name))
+        })?;
         Ok(())
     }
 }
@@ -237,7 +237,7 @@ impl Range {
 impl Pin {
     /// The bytes `from..to` of the version read. Without a version, the
     /// ETag pins the read: a replaced object answers 412, not new bytes.
-    async fn get(&self, from: u64, to: Option<u64>) -> Result<ByteStream, String> {
+    async fn get(&self, from: u64, to: Option<u64>) -> Result<ByteStream, AwsError> {
         let etag = self
             .version
             .is_none()
@@ -305,7 +305,8 @@ async fn fetch(pin: Arc<Pin>, start: u64, end: u64, tx: UnboundedSender<anyhow::
         Ok(body) => body,
         Err(e) => {
             let range = format!("bytes {start}-{}", end - 1);
-            let _ = tx.send(Err(anyhow!("{}: cannot read {range}: {e}", pin.name)));
+            let context = format!("{}: cannot read {range}", pin.name);
+            let _ = tx.send(Err(anyhow::Error::new(e).context(context)));
             return;
         }
     };
@@ -371,16 +372,23 @@ async fn get(
         .await
 }
 
-/// A failed GET, described by its S3 code.
-fn explain(e: &SdkError<GetObjectError>) -> String {
+/// A failed GET, described by its S3 code and classified
+/// ([`crate::adapters::retry`]).
+fn explain(e: &SdkError<GetObjectError>) -> AwsError {
+    let permanent = |message: &str| AwsError {
+        message: message.to_string(),
+        retry: Retry::Permanent,
+    };
     match e.as_service_error() {
         Some(s) if s.is_no_such_key() => {
-            "no such object (deleted before it was processed?)".to_string()
+            permanent("no such object (deleted before it was processed?)")
         }
-        _ if describe(e).starts_with("PreconditionFailed") => {
-            "the object was replaced while it was read; its new version has an event of its own"
-                .to_string()
-        }
-        _ => describe(e),
+        _ if describe(e).starts_with("PreconditionFailed") => permanent(
+            "the object was replaced while it was read; its new version has an event of its own",
+        ),
+        _ => AwsError {
+            message: describe(e),
+            retry: sdk_retry(e),
+        },
     }
 }

@@ -12,6 +12,7 @@
 //! accepts fits under its 10,000-part limit without knowing the size ahead.
 
 use super::{describe, is_conflict, url, Condition};
+use crate::adapters::retry::aws_error;
 use anyhow::{anyhow, Context};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
@@ -122,7 +123,7 @@ impl Writer {
                     .send()
                     .await
                     .map_err(|e| {
-                        anyhow!("{}: cannot start the upload: {}", self.name(), describe(&e))
+                        aws_error(format!("{}: cannot start the upload", self.name()), &e)
                     })?;
                 let id = resp
                     .upload_id()
@@ -152,7 +153,7 @@ impl Writer {
                 .body(ByteStream::from(body))
                 .send()
                 .await
-                .map_err(|e| anyhow!("{name}: part {number} failed: {}", describe(&e)))?;
+                .map_err(|e| aws_error(format!("{name}: part {number} failed"), &e))?;
             Ok(CompletedPart::builder()
                 .part_number(number)
                 .set_e_tag(resp.e_tag().map(str::to_string))
@@ -290,7 +291,7 @@ impl Staged {
         match result {
             Ok(out) => Ok(Published::Done(out.e_tag().map(unquote))),
             Err(e) if condition.is_some() && is_conflict(&e) => Ok(Published::Conflict),
-            Err(e) => anyhow::bail!("{name}: cannot complete the upload: {}", describe(&e)),
+            Err(e) => Err(aws_error(format!("{name}: cannot complete the upload"), &e).into()),
         }
     }
 
@@ -330,7 +331,7 @@ pub async fn put(
     match extra(request).send().await {
         Ok(out) => Ok(Published::Done(out.e_tag().map(unquote))),
         Err(e) if condition.is_some() && is_conflict(&e) => Ok(Published::Conflict),
-        Err(e) => anyhow::bail!("{}: cannot write: {}", url(bucket, key), describe(&e)),
+        Err(e) => Err(aws_error(format!("{}: cannot write", url(bucket, key)), &e).into()),
     }
 }
 
