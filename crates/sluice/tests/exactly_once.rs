@@ -281,3 +281,31 @@ async fn the_worker_keeps_the_newer_result_of_events_out_of_order() {
     let m = manifest(&stack.dst, "filtered/", KEY).await;
     assert_eq!(m["source"]["version"].as_str(), Some(v2.as_str()));
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_clean_run_costs_one_request_more_than_before_manifests() {
+    let stack = stack(30).await;
+    put(&stack.src, KEY, b"v\n20\n5\n").await;
+    let proxy = crate::fault_proxy::HttpProxy::start(&endpoint(), None);
+    let record = json!({"eventName": "ObjectCreated:Put",
+                        "s3": {"bucket": {"name": stack.src}, "object": {"key": KEY}}});
+    invoke(
+        &stack,
+        json!({ "Records": [record] }),
+        &[("AWS_ENDPOINT_URL", &proxy.url)],
+    );
+    let requests = proxy.requests();
+    let verbs: Vec<&str> = requests
+        .iter()
+        .map(|r| r.split(' ').next().unwrap())
+        .collect();
+    // Manifest (404), source, the result's upload (create, part), the
+    // manifest again before publishing (404), completion, the manifest:
+    // 7, where a run without manifests took 6 (GET, 3 for the upload, a
+    // PutObjectTagging of the counts, a DeleteObject of absent rejects).
+    assert_eq!(
+        verbs,
+        ["GET", "GET", "POST", "PUT", "GET", "POST", "PUT"],
+        "{requests:#?}"
+    );
+}
