@@ -3,8 +3,8 @@
 //! and deletes a message only once its results are committed. A failed
 //! message stays in the queue; it returns after its visibility timeout and
 //! the queue's redrive policy moves it to the dead-letter queue in the end.
-//! Every received message's visibility is extended at half the queue's
-//! timeout until that message is done — the one being processed and those
+//! Every received message's visibility is extended every third of the
+//! queue's timeout until that message is done — the one being processed and those
 //! waiting their turn — so a long file never sends work to a second
 //! consumer. On SIGINT/SIGTERM the current message is finished and the
 //! received ones not yet started are handed back at once. A message
@@ -177,9 +177,11 @@ async fn visibility_timeout(sqs: &Client, queue: &str) -> anyhow::Result<i32> {
     Ok(value.and_then(|v| v.parse().ok()).unwrap_or(30))
 }
 
-/// Extends a message's visibility every half timeout until aborted.
+/// Extends a message's visibility every third of the timeout until
+/// aborted: a third, not a half, so that one slow ChangeMessageVisibility
+/// (a busy endpoint, a retry) still lands before the message reappears.
 async fn keep_invisible(sqs: Client, queue: String, receipt: String, visibility: i32) {
-    let period = Duration::from_secs((visibility.max(2) / 2) as u64);
+    let period = Duration::from_millis(u64::from(visibility.max(1).unsigned_abs()) * 1000 / 3);
     loop {
         tokio::time::sleep(period).await;
         let result = sqs
