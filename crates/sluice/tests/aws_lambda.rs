@@ -488,7 +488,10 @@ async fn run_object(stack: &Stack, dir: &TempDir, mb: usize) -> u64 {
     );
     assert_multipart(&stack.src, &key).await;
     let messages = object_messages(&stack.queue, 1).await;
-    let (child, api) = bootstrap(stack, vec![sqs_event(&messages)], &[]);
+    // Two connections: a plateau of 5 buffers (2 ranges, 2 parts
+    // uploading, 1 filling) that both objects below reach.
+    let env = [("SLUICE_S3_CONNECTIONS", "2")];
+    let (child, api) = bootstrap(stack, vec![sqs_event(&messages)], &env);
     let answer = api.answer(Duration::from_secs(600));
     let peak = peak_rss(child.id());
     let log = stop(child);
@@ -522,9 +525,9 @@ async fn run_object(stack: &Stack, dir: &TempDir, mb: usize) -> u64 {
 async fn a_large_object_streams_through_in_bounded_memory() {
     let stack = stack(120).await;
     let dir = TempDir::new("big");
-    // Both objects are large enough to reach the plateau of a 512 MB
-    // function's 4 connections: 4 ranges of 8 MiB read ahead, one part
-    // filling and 4 uploading (a smaller one never holds them all).
+    // Both objects are large enough to reach the plateau of 2 connections:
+    // 2 ranges of 8 MiB read ahead, one part filling and 2 uploading (with
+    // 4 connections, a 40 MiB object never holds all 9 buffers at once).
     let small = run_object(&stack, &dir, 40).await;
     let large = run_object(&stack, &dir, 110).await;
     // Memory does not grow with the object: 70 MiB more data, less than
