@@ -16,7 +16,7 @@ use crate::pipeline::Summary;
 use crate::time::date_of_rfc3339;
 use serde_json::json;
 use std::collections::HashMap;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 /// Processes S3 objects with one job and one route.
 pub struct Processor {
@@ -214,17 +214,13 @@ impl Processor {
             sequencer: ev.sequencer.clone(),
             modified_ms: None,
         };
-        let options = format!("{:?}; compress {:?}", self.spec, self.compress);
-        let mut ledger = Ledger {
-            at: Location::S3 {
-                bucket: self.route.dest_bucket.clone(),
-                key: keys.manifest.clone(),
-            },
-            client: self.clients.s3.clone(),
-            claim: Claim::new(source, self.spec.name(), options, self.force),
-            found: None,
-            started: SystemTime::now(),
+        let options = self.spec.options_text(self.compress);
+        let at = Location::S3 {
+            bucket: self.route.dest_bucket.clone(),
+            key: keys.manifest.clone(),
         };
+        let claim = Claim::new(source, self.spec.name(), options, self.force);
+        let mut ledger = Ledger::new(at, self.clients.s3.clone(), claim);
         ledger.found = ledger.check(&ledger.claim).await?.map(|f| f.0);
         Ok(Some(ledger))
     }

@@ -95,9 +95,6 @@ fn folders(args: &WatchArgs) -> anyhow::Result<(PathBuf, PathBuf)> {
     Ok((dir, out))
 }
 
-/// Where the outputs of the file at `rel` go: the same relative path
-/// under the output folder (a document with `.json` added), rejects under
-/// its `_rejects/`, reports partitioned in it.
 /// Where the outputs of `rel` go: the same namespaces as in a bucket
 /// (results, `_rejects/`, `_sluice/manifests/`), decided by the same rule.
 /// Prefix runs over a folder name their outputs the same way.
@@ -117,21 +114,12 @@ pub(crate) fn plan(
         JobKind::Inspect { .. } => out.join(format!("{}.json", keys.result)),
         _ => out.join(&keys.result),
     };
-    let ledger = Ledger {
-        at: Location::Path(out.join(&keys.manifest)),
-        client: None,
-        claim: Claim::new(
-            Source {
-                key: name,
-                ..Source::default()
-            },
-            spec.name(),
-            format!("{spec:?}; compress {compress:?}"),
-            true,
-        ),
-        found: None,
-        started: SystemTime::now(),
+    let source = Source {
+        key: name,
+        ..Source::default()
     };
+    let claim = Claim::new(source, spec.name(), spec.options_text(compress), true);
+    let ledger = Ledger::new(Location::Path(out.join(&keys.manifest)), None, claim);
     Ok(Plan {
         result: Some(Location::Path(result)),
         rejects: Some(Location::Path(out.join(&keys.rejects))),

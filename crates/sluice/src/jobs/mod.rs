@@ -52,6 +52,12 @@ impl JobSpec {
         }
     }
 
+    /// The job's options as a manifest records them (what "the same
+    /// options" compares), with the outputs' compression.
+    pub fn options_text(&self, compress: Option<Option<Compression>>) -> String {
+        format!("{self:?}; compress {compress:?}")
+    }
+
     /// The layout to read `input` with: sniffed from its first bytes
     /// with `--delimiter auto`.
     async fn dialect_of(&self, input: &mut Input) -> anyhow::Result<Dialect> {

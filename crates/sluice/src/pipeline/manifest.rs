@@ -262,6 +262,17 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// The ledger of a run starting now, before any manifest was read.
+    pub fn new(at: Location, client: Option<aws_sdk_s3::Client>, claim: Claim) -> Self {
+        Ledger {
+            at,
+            client,
+            claim,
+            found: None,
+            started: SystemTime::now(),
+        }
+    }
+
     /// Reads the manifest at `at` and decides; see the module docs.
     /// `Ok(None)` when there is none; [`Stale`] when the run must stop.
     pub async fn check(&self, claim: &Claim) -> anyhow::Result<Option<(Manifest, Option<String>)>> {
