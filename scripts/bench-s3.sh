@@ -4,11 +4,13 @@
 #   - through crates/throttle, which gives each connection a network like a Lambda function's
 #     to S3 (40 MB/s, 20 ms per request; SLUICE_BENCH_MB_PER_SEC, SLUICE_BENCH_LATENCY_MS);
 #   - straight to the server (no throttle), beside the same job on the local file.
-# The server is s3s-fs (crates.io, its `binary` feature), installed once into
-# SLUICE_BENCH_TOOLS (default ~/.cache/sluice-bench-tools), outside the repository; it stores
-# objects as files under the benchmark folder and shares this machine's cores with sluice.
-# Prints MB/s end to end (input bytes over wall time), peak RSS, the ratio to one
-# connection and sluice's own CPU time (user + system); unthrottled runs are the best of SLUICE_BENCH_RUNS (3). Run it alone:
+# The server is crates/bench-s3, a lean S3-compatible server over a folder (ranges sent with
+# sendfile, parts joined with copy_file_range): it shares this machine's two cores with sluice,
+# so it must cost little for the benchmark to measure sluice. SLUICE_BENCH_SERVER_CPU pins it
+# to one CPU (taskset), e.g. 1, to give it a core of its own.
+# Prints MB/s end to end (input bytes over wall time), peak RSS, the ratio to one connection,
+# sluice's own CPU time (user + system) and the server's; unthrottled runs are the best of
+# SLUICE_BENCH_RUNS (3). Run it alone:
 #   flock /tmp/sluice-bench.lock scripts/bench-s3.sh [BYTES]     (default 1073741824)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,24 +20,18 @@ levels="${SLUICE_BENCH_CONNECTIONS:-1 2 4 8 16}"
 runs="${SLUICE_BENCH_RUNS:-3}"
 rate="${SLUICE_BENCH_MB_PER_SEC:-40}"
 latency="${SLUICE_BENCH_LATENCY_MS:-20}"
-tools="${SLUICE_BENCH_TOOLS:-$HOME/.cache/sluice-bench-tools}"
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 bench_setup
-cargo build --release -p sluice-throttle >&2
+cargo build --release -p sluice-throttle -p sluice-bench-s3 >&2
 throttle="$TARGET/release/sluice-throttle"
-if [ ! -x "$tools/bin/s3s-fs" ]; then
-  # 0.14.1: the newest release that builds with this toolchain (1.95).
-  cargo install s3s-fs@0.14.1 --features binary --locked --root "$tools" >&2
-fi
-py="$(scripts/venv.sh test)/python" # boto3, to upload the inputs
 declare -A data=([filter]="$BENCH_WORK/filter-$bytes.csv" [report]="$BENCH_WORK/report-$bytes.csv")
 generated gen_bench_csv "$bytes" "${data[filter]}"
 generated gen_orders_csv "$bytes" "${data[report]}"
 
-store="$BENCH_WORK/s3s-fs"
+store="$BENCH_WORK/bench-s3"
 rm -rf "$store"
-mkdir -p "$store"
+mkdir -p "$store/bench"
 pids=()
 cleanup() {
   kill "${pids[@]}" 2>/dev/null || true
@@ -43,44 +39,51 @@ cleanup() {
   rm -rf "$store"
 }
 trap cleanup EXIT
-port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
-"$tools/bin/s3s-fs" --host 127.0.0.1 --port "$port" \
-  --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$store" \
-  >"$BENCH_WORK/s3s-fs.log" 2>&1 &
-pids+=($!)
-server="http://127.0.0.1:$port"
-"$throttle" --upstream "127.0.0.1:$port" --mb-per-sec "$rate" --latency-ms "$latency" \
+# The inputs are the server's objects as they are: linked, not uploaded.
+for job in filter report; do
+  ln "${data[$job]}" "$store/bench/" 2>/dev/null || cp "${data[$job]}" "$store/bench/"
+done
+# wait_for_line FILE: waits up to 10 s for a program to print its address into FILE.
+wait_for_line() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    if [ -s "$1" ]; then return 0; fi
+    sleep 0.1
+  done
+  echo "nothing printed into $1" >&2
+  exit 1
+}
+
+pin=()
+if [ -n "${SLUICE_BENCH_SERVER_CPU:-}" ]; then pin=(taskset -c "$SLUICE_BENCH_SERVER_CPU"); fi
+"${pin[@]}" "$TARGET/release/sluice-bench-s3" --root "$store" >"$BENCH_WORK/server.addr" \
+  2>"$BENCH_WORK/server.log" &
+server_pid=$!
+pids+=("$server_pid")
+wait_for_line "$BENCH_WORK/server.addr"
+server="http://$(head -n 1 "$BENCH_WORK/server.addr")"
+"$throttle" --upstream "${server#http://}" --mb-per-sec "$rate" --latency-ms "$latency" \
   >"$BENCH_WORK/throttle.addr" &
 pids+=($!)
-
-echo "uploading the inputs to s3s-fs" >&2
-"$py" - "$server" "${data[filter]}" "${data[report]}" <<'PY'
-import sys, time, boto3
-from boto3.s3.transfer import TransferConfig
-server, filter_csv, report_csv = sys.argv[1:4]
-s3 = boto3.client("s3", endpoint_url=server)
-for _ in range(100):
-    try:
-        s3.create_bucket(Bucket="bench")
-        break
-    except Exception:
-        time.sleep(0.1)
-config = TransferConfig(multipart_chunksize=64 << 20)
-# Under their file names: the reports are named after their input.
-for path in (filter_csv, report_csv):
-    s3.upload_file(path, "bench", path.rsplit("/", 1)[-1], Config=config)
-PY
+wait_for_line "$BENCH_WORK/throttle.addr"
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
 throttled="http://$(head -n 1 "$BENCH_WORK/throttle.addr")"
 
-# measure ARGV...: runs ARGV under GNU time; prints "SECONDS PEAK_KB CPU_SECONDS".
+# server_cpu: the server's CPU seconds so far (user + system).
+server_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server_pid/stat"
+}
+
+# measure ARGV...: runs ARGV under GNU time; prints "SECONDS PEAK_KB CPU_SECONDS SERVER_CPU".
 measure() {
-  local out
+  local out before
+  before="$(server_cpu)"
   out="$(/usr/bin/time -f '@@ %e %M %U %S' "$@" 2>&1 >/dev/null)" || {
     echo "failed: $* $out" >&2
     exit 1
   }
-  grep '^@@ ' <<<"$out" | tail -n 1 | awk '{ print $2, $3, $4 + $5 }'
+  grep '^@@ ' <<<"$out" | tail -n 1 |
+    awk -v s="$(server_cpu)" -v b="$before" '{ print $2, $3, $4 + $5, s - b }'
 }
 
 # best N ARGV...: the fastest of N runs, as measure prints it.
@@ -103,16 +106,18 @@ job_argv() {
   esac
 }
 
-# row NETWORK JOB CONNECTIONS "SECONDS KB CPU" BASE_SECONDS: one line of the table.
+# row NETWORK JOB CONNECTIONS "SECONDS KB CPU SERVER_CPU" BASE_SECONDS: one line of the table.
 row() {
-  local seconds kb cpu
-  read -r seconds kb cpu <<<"$4"
-  awk -v n="$1" -v j="$2" -v c="$3" -v s="$seconds" -v kb="$kb" -v cpu="$cpu" -v base="$5" -v b="$bytes" \
-    'BEGIN { printf "%-16s %-7s %6s %9.0f %12.1f %10.2fx %12.2f\n", n, j, c, b / 1e6 / s, kb / 1024, base / s, cpu }'
+  local seconds kb cpu server
+  read -r seconds kb cpu server <<<"$4"
+  awk -v n="$1" -v j="$2" -v c="$3" -v s="$seconds" -v kb="$kb" -v cpu="$cpu" -v srv="$server" \
+    -v base="$5" -v b="$bytes" 'BEGIN { printf "%-16s %-7s %6s %9.0f %12.1f %10.2fx %12.2f %12s\n",
+      n, j, c, b / 1e6 / s, kb / 1024, base / s, cpu, srv }'
 }
 
 declare -A unthrottled # JOB: its 8-connection result without the throttle
-printf '%-16s %-7s %6s %9s %12s %11s %12s\n' network job conns "MB/s" "peak RSS MB" "vs 1 conn" "sluice CPU s"
+printf '%-16s %-7s %6s %9s %12s %11s %12s %12s\n' network job conns "MB/s" "peak RSS MB" "vs 1 conn" \
+  "sluice CPU s" "server CPU s"
 for network in throttled direct; do
   if [ "$network" = throttled ]; then
     endpoint="$throttled" label="$rate MB/s+${latency}ms" n=1

@@ -35,7 +35,12 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     pin_allocator_threshold();
     let cli = Cli::parse_from(arguments());
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // The job runs on this thread (`block_on`); the network on one worker
+    // thread: its tasks (ranged reads, part uploads, the HTTP connections)
+    // go on while the engine scans a chunk, instead of waiting for it.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("sluice-io")
         .enable_all()
         .build()
         .expect("a tokio runtime starts");
