@@ -54,6 +54,7 @@ wait_for_line() {
   exit 1
 }
 
+rm -f "$BENCH_WORK/server.addr" "$BENCH_WORK/throttle.addr" # a last run's addresses
 pin=()
 if [ -n "${SLUICE_BENCH_SERVER_CPU:-}" ]; then pin=(taskset -c "$SLUICE_BENCH_SERVER_CPU"); fi
 "${pin[@]}" "$TARGET/release/sluice-bench-s3" --root "$store" >"$BENCH_WORK/server.addr" \
@@ -137,6 +138,7 @@ for network in throttled direct; do
 done
 
 # The same jobs on the local, page-cached file; the S3 results must match its.
+rm -rf "$BENCH_WORK/out-report" # a last run's reports, of other inputs
 for job in filter report; do
   cat "${data[$job]}" >/dev/null
   job_argv "$job" "${data[$job]}"
