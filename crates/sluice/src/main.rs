@@ -102,14 +102,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let (processor, config) = processor(&args.route, &args.job, metrics, None).await?;
             let sqs = aws_sdk_sqs::Client::new(&config);
             let queue = &args.queue;
-            doors::worker::run(
-                &processor,
-                &sqs,
-                queue,
-                args.wait_secs,
-                args.exit_when_empty,
-            )
-            .await
+            let polling = doors::worker::Polling {
+                wait_secs: args.wait_secs,
+                receive: args.receive,
+                exit_when_empty: args.exit_when_empty,
+            };
+            doors::worker::run(&processor, &sqs, queue, polling).await
         }
         Command::Lambda(args) => {
             let metrics = metrics(&args.metrics, &args.job, "sluice-lambda")?;

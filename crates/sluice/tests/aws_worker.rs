@@ -113,8 +113,9 @@ async fn received_messages_stay_invisible_until_done() {
         .unwrap();
     // Received in the same batch, it waits while the long one runs.
     put(&stack.src, "in/short.csv", b"v\n9\n").await;
-    // One connection: ranged reads would finish before the timeout.
-    let child = worker(&stack, &["--s3-connections", "1"])
+    // One connection: ranged reads would finish before the timeout. Two
+    // messages per receive, so one waits its turn while the other runs.
+    let child = worker(&stack, &["--s3-connections", "1", "--receive", "2"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -166,5 +167,73 @@ async fn received_messages_stay_invisible_until_done() {
     assert_eq!(
         &short.body.collect().await.unwrap().into_bytes()[..],
         b"v\n9\n"
+    );
+}
+
+/// Workers sharing a queue share its objects: a worker takes one message
+/// at a time, so while it is busy with a large object the next one waits
+/// in the queue for another worker, not in the first worker's hands.
+#[tokio::test(flavor = "current_thread")]
+async fn a_fleet_of_workers_shares_the_queue() {
+    use crate::aws_lambda::big_csv;
+    use crate::util::TempDir;
+    let stack = stack(30).await;
+    // Without the test event S3 sends when notifications are set up.
+    let purge = sqs().await.purge_queue().queue_url(&stack.queue);
+    purge.send().await.unwrap();
+    let dir = TempDir::new("fleet");
+    // Large enough that the first worker is still busy when the second starts.
+    let path = big_csv(&dir, 100 << 20);
+    let s3 = s3().await;
+    for key in ["in/a.csv", "in/b.csv"] {
+        let body = ByteStream::from_path(&path).await.unwrap();
+        let put = s3.put_object().bucket(&stack.src).key(key).body(body);
+        put.send().await.unwrap();
+    }
+    let depth = |want: (&'static str, &'static str)| {
+        let queue = stack.queue.clone();
+        async move {
+            let want = (want.0.to_string(), want.1.to_string());
+            for _ in 0..400 {
+                if queue_depth(&queue).await == want {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            false
+        }
+    };
+    let queued = depth(("2", "0")).await;
+    assert!(
+        queued,
+        "both notifications queued: {:?}",
+        queue_depth(&stack.queue).await
+    );
+    let first = worker(&stack, &["--s3-connections", "1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first worker holds one message; the other stays for the fleet.
+    assert!(depth(("1", "1")).await, "the first worker took one message");
+    let second = worker(&stack, &["--s3-connections", "1"]).output().unwrap();
+    let first = first.wait_with_output().unwrap();
+    let (log1, log2) = (text(&first.stderr), text(&second.stderr));
+    assert!(
+        first.status.success() && second.status.success(),
+        "{log1}\n{log2}"
+    );
+    let processed = |log: &str| log.matches("\"message\":\"processed\"").count();
+    assert_eq!(
+        (processed(&log1), processed(&log2)),
+        (1, 1),
+        "each worker processed one object:\n{log1}\n{log2}"
+    );
+    for key in ["in/a.csv", "in/b.csv"] {
+        let head = s3.head_object().bucket(&stack.dst).key(key).send().await;
+        assert!(head.is_ok(), "{key} has its result");
+    }
+    assert_eq!(
+        queue_depth(&stack.queue).await,
+        ("0".to_string(), "0".to_string())
     );
 }

@@ -309,6 +309,11 @@ pub struct WorkerArgs {
     /// Long-poll wait per receive, in seconds (0 to 20).
     #[arg(long, env = "SLUICE_WAIT_SECS", default_value_t = 20, value_parser = clap::value_parser!(i32).range(0..=20))]
     pub wait_secs: i32,
+    /// Messages taken per receive (1 to 10), processed one after another. With 1, the rest
+    /// of the queue stays with the other workers of a fleet, so large objects spread across
+    /// it; more saves requests when the objects are small.
+    #[arg(long, env = "SLUICE_WORKER_RECEIVE", default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=10))]
+    pub receive: i32,
     /// Exit once a receive returns no message, instead of polling forever.
     #[arg(long)]
     pub exit_when_empty: bool,
