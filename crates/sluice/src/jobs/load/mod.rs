@@ -23,11 +23,10 @@ mod window;
 mod write;
 
 use super::{Clients, Done, Plan};
-use crate::adapters::retry::{sdk_retry, Retry};
 use crate::adapters::{dynamodb, s3};
 use crate::pipeline::read::Input;
 use crate::pipeline::{run_to_commit, Summary};
-use anyhow::{bail, Context};
+use anyhow::Context;
 use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
 use aws_sdk_dynamodb::types::{KeyType as SchemaKey, ScalarAttributeType};
 use aws_sdk_dynamodb::Client;
@@ -53,29 +52,13 @@ pub struct LoadSpec {
     pub dry_run: bool,
 }
 
-/// Attempts at DescribeTable before a start fails.
-const DESCRIBE_ATTEMPTS: u32 = 4;
-
-/// DescribeTable, tried again after a dropped connection or a throttle:
-/// the SDK retries what it can classify, but not an answer cut short,
-/// and a function that fails here fails its whole start.
+/// DescribeTable, with the same retries as the job's writes: the client
+/// retries nothing itself, and a function that fails here fails its whole
+/// start on one dropped connection or throttle.
 async fn describe(client: &Client, table: &str) -> anyhow::Result<DescribeTableOutput> {
-    let mut attempt = 1;
-    loop {
-        match client.describe_table().table_name(table).send().await {
-            Ok(described) => return Ok(described),
-            Err(e) if attempt < DESCRIBE_ATTEMPTS && sdk_retry(&e) == Retry::Temporary => {
-                let error = s3::describe(&e);
-                crate::log::warn(
-                    "cannot describe the table yet; trying again",
-                    json!({"table": table, "attempt": attempt, "error": error}),
-                );
-                tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
-                attempt += 1;
-            }
-            Err(e) => bail!("table {table}: cannot describe: {}", s3::describe(&e)),
-        }
-    }
+    let send = || client.describe_table().table_name(table).send();
+    let (result, _) = dynamodb::with_retries(&dynamodb::BACKOFF, dynamodb::retryable, send).await;
+    result.map_err(|e| anyhow::anyhow!("table {table}: cannot describe: {}", s3::describe(&e)))
 }
 
 /// A table ready to be loaded: its client, its key schema, the job options.
