@@ -130,18 +130,18 @@ async fn every_run_under_faults_publishes_whole_or_leaves_the_previous_result() 
         ),
         (
             "500 InternalError on 1 request in 5",
-            Box::new(|| FaultProxy::http(&endpoint(), HttpFault::s3(500, 0.2))),
+            Box::new(|| FaultProxy::http(&endpoint(), Some(HttpFault::s3(500, 0.2)))),
         ),
         (
             "503 SlowDown on 1 request in 5",
-            Box::new(|| FaultProxy::http(&endpoint(), HttpFault::s3(503, 0.2))),
+            Box::new(|| FaultProxy::http(&endpoint(), Some(HttpFault::s3(503, 0.2)))),
         ),
         (
             "CompleteMultipartUpload failing 60 times",
             Box::new(|| {
                 FaultProxy::http(
                     &endpoint(),
-                    HttpFault::s3(500, 1.0).on_line(&["POST ", "uploadId="], 60),
+                    Some(HttpFault::s3(500, 1.0).on_line(&["POST ", "uploadId="], 60)),
                 )
             }),
         ),

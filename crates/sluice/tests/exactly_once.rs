@@ -286,7 +286,7 @@ async fn the_worker_keeps_the_newer_result_of_events_out_of_order() {
 async fn a_clean_run_costs_one_request_more_than_before_manifests() {
     let stack = stack(30).await;
     put(&stack.src, KEY, b"v\n20\n5\n").await;
-    let proxy = crate::fault_proxy::HttpProxy::start(&endpoint(), None);
+    let proxy = FaultProxy::http(&endpoint(), None);
     let record = json!({"eventName": "ObjectCreated:Put",
                         "s3": {"bucket": {"name": stack.src}, "object": {"key": KEY}}});
     invoke(
