@@ -109,7 +109,7 @@ async fn an_item_merged_past_400_kb_is_a_rejected_row_and_the_rest_loads() {
 /// every row is in the table once and the retries match the faults.
 async fn throttled_load(fault: HttpFault, rows: usize, args: &[&str]) {
     let t = table(("customer_id", "S"), None).await;
-    let proxy = FaultProxy::http(&crate::util::endpoint(), fault);
+    let proxy = FaultProxy::http(&crate::util::endpoint(), Some(fault));
     let mut csv = String::from("customer_id,a,b,seq\n");
     small_rows(&mut csv, rows);
     let mut all_args = vec!["--table", t.as_str()];

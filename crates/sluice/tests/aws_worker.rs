@@ -96,7 +96,7 @@ async fn worker_processes_the_queue_and_keeps_failed_messages() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn received_messages_stay_invisible_until_done() {
-    use crate::aws_lambda::big_csv;
+    use crate::util::big_csv;
     use crate::util::TempDir;
     let stack = stack(2).await;
     let dir = TempDir::new("heartbeat");

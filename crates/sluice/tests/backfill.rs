@@ -4,7 +4,7 @@
 //! throttles the ones a test picks).
 
 use crate::aws_lambda::{bootstrap, get, stop, Stack};
-use crate::fault_proxy::HttpProxy;
+use crate::fault_proxy::{FaultProxy, HttpFault};
 use crate::util::{endpoint, put, s3, sluice, sqs, text, unique, with_aws, TempDir};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -34,7 +34,9 @@ async fn batch_operations_answer_each_task_with_its_result_code() {
     .await;
     put(&src, "in/throttled.csv", &sample).await;
     // Reads of this one answer 503 SlowDown, every time.
-    let proxy = HttpProxy::start(&endpoint(), Some(&format!("GET /{src}/in/throttled.csv")));
+    let throttled = format!("GET /{src}/in/throttled.csv");
+    let slow_down = HttpFault::s3(503, 1.0).on_line(&[&throttled], u32::MAX);
+    let proxy = FaultProxy::http(&endpoint(), Some(slow_down));
     let task = |id: &str, key: &str| json!({"taskId": id, "s3Bucket": src, "s3Key": key, "s3VersionId": null});
     let invocation = json!({
         "invocationSchemaVersion": "2.0",
@@ -161,7 +163,7 @@ fn writes_under(requests: &[String], dir: &str) -> BTreeMap<String, usize> {
     writes
 }
 
-fn prefix_run(proxy: &HttpProxy, src: &str, dst: &str) -> std::process::Command {
+fn prefix_run(proxy: &FaultProxy, src: &str, dst: &str) -> std::process::Command {
     let mut cmd = sluice();
     with_aws(&mut cmd)
         .env("AWS_ENDPOINT_URL", &proxy.url)
@@ -180,7 +182,7 @@ async fn a_prefix_run_killed_halfway_resumes_and_a_third_run_reads_nothing() {
     const OBJECTS: usize = 500;
     let (src, dst) = buckets().await;
     fill(&src, OBJECTS).await;
-    let proxy = HttpProxy::start(&endpoint(), None);
+    let proxy = FaultProxy::http(&endpoint(), None);
 
     // First run: killed once about half the objects have a manifest.
     let mut first = prefix_run(&proxy, &src, &dst)

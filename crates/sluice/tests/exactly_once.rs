@@ -2,7 +2,9 @@
 //! runtime API against moto: an older version's run that finishes last
 //! writes nothing, events repeated and out of order leave identical
 //! objects and manifests, clean runs leave no delete markers, and keys
-//! that would map into Sluice's own namespaces are refused.
+//! that would map into Sluice's own namespaces are refused. The inspect
+//! job keeps the same manifest, and a repeat of its event (Lambda or
+//! worker) reads that manifest and nothing else.
 
 use crate::aws_lambda::{bootstrap, data_keys, get, manifest, stack, stop, Stack};
 use crate::fault_proxy::FaultProxy;
@@ -243,6 +245,38 @@ async fn keys_under_reserved_prefixes_are_refused_by_lambda_and_watcher() {
     assert_eq!(m["counts"]["rejected"], 1);
 }
 
+/// The stack's queue without the notifications moto sent, for a test
+/// to send the events S3 would, in its own order.
+async fn purged_queue(stack: &Stack) -> aws_sdk_sqs::Client {
+    let sqs = crate::util::sqs().await;
+    sqs.purge_queue()
+        .queue_url(&stack.queue)
+        .send()
+        .await
+        .unwrap();
+    sqs
+}
+
+/// Sends `event` to the stack's queue and runs `worker` on it alone (a
+/// standard queue does not keep the order of several); returns its log.
+async fn work_one(
+    stack: &Stack,
+    sqs: &aws_sdk_sqs::Client,
+    event: Value,
+    mut worker: std::process::Command,
+) -> String {
+    sqs.send_message()
+        .queue_url(&stack.queue)
+        .message_body(event.to_string())
+        .send()
+        .await
+        .unwrap();
+    let out = worker.output().unwrap();
+    let log = text(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    log
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn the_worker_keeps_the_newer_result_of_events_out_of_order() {
     let stack = stack(30).await;
@@ -250,31 +284,15 @@ async fn the_worker_keeps_the_newer_result_of_events_out_of_order() {
     let (old_body, new_body) = (csv(40, 7), csv(30, 3));
     let v1 = put_version(&stack.src, KEY, &old_body).await;
     let v2 = put_version(&stack.src, KEY, &new_body).await;
-    // Drop the notifications moto sent; send the events S3 would, late
-    // and twice: v2, v1, v2.
-    let sqs = crate::util::sqs().await;
-    sqs.purge_queue()
-        .queue_url(&stack.queue)
-        .send()
-        .await
-        .unwrap();
+    // The events S3 would send, late and twice: v2, v1, v2.
+    let sqs = purged_queue(&stack).await;
     for (v, seq) in [
         (&v2, "0055AED6DCD90281F0"),
         (&v1, "0055AED6DCD90281E5"),
         (&v2, "0055AED6DCD90281F0"),
     ] {
-        let body = event(&stack.src, KEY, v, seq).to_string();
-        sqs.send_message()
-            .queue_url(&stack.queue)
-            .message_body(body)
-            .send()
-            .await
-            .unwrap();
-        // One at a time, in this order (a standard queue does not keep it).
-        let out = crate::aws_worker::worker(&stack, &["--dest-prefix", "filtered/"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        let worker = crate::aws_worker::worker(&stack, &["--dest-prefix", "filtered/"]);
+        work_one(&stack, &sqs, event(&stack.src, KEY, v, seq), worker).await;
     }
     let result = get(&stack.dst, &format!("filtered/{KEY}")).await;
     assert_eq!(result.body, filter_file(&new_body));
@@ -286,7 +304,7 @@ async fn the_worker_keeps_the_newer_result_of_events_out_of_order() {
 async fn a_clean_run_costs_one_request_more_than_before_manifests() {
     let stack = stack(30).await;
     put(&stack.src, KEY, b"v\n20\n5\n").await;
-    let proxy = crate::fault_proxy::HttpProxy::start(&endpoint(), None);
+    let proxy = FaultProxy::http(&endpoint(), None);
     let record = json!({"eventName": "ObjectCreated:Put",
                         "s3": {"bucket": {"name": stack.src}, "object": {"key": KEY}}});
     invoke(
@@ -308,4 +326,138 @@ async fn a_clean_run_costs_one_request_more_than_before_manifests() {
         ["GET", "GET", "POST", "PUT", "GET", "POST", "PUT"],
         "{requests:#?}"
     );
+}
+
+/// Where the inspect job's document of `KEY` goes: beside the filter's
+/// result, with `.json` added.
+const DOCUMENT: &str = "filtered/in/k.csv.json";
+
+/// What an inspect run left: the document, its metadata, the manifest.
+type Inspected = (Vec<u8>, std::collections::HashMap<String, String>, Value);
+
+/// Checks that the manifest of the inspect run on `version` of `KEY`
+/// (`rows` rows) names that version, the job and the one document it
+/// published, as published; returns what the run left.
+async fn inspected(stack: &Stack, version: &str, rows: usize) -> Inspected {
+    let s3 = s3().await;
+    let source = s3
+        .head_object()
+        .bucket(&stack.src)
+        .key(KEY)
+        .version_id(version);
+    let source = source.send().await.unwrap();
+    let etag = source.e_tag().unwrap().trim_matches('"');
+    let document = get(&stack.dst, DOCUMENT).await;
+    let published = s3.head_object().bucket(&stack.dst).key(DOCUMENT);
+    let published = published.send().await.unwrap();
+    let m = manifest(&stack.dst, "filtered/", KEY).await;
+    assert_eq!(m["format"], "sluice-manifest/1");
+    assert_eq!(
+        (&m["source"]["bucket"], &m["source"]["key"]),
+        (&json!(stack.src), &json!(KEY))
+    );
+    assert_eq!(
+        (
+            m["source"]["version"].as_str(),
+            m["source"]["etag"].as_str()
+        ),
+        (Some(version), Some(etag)),
+        "{m}"
+    );
+    assert_eq!(m["job"], "inspect");
+    let outputs = json!([{"name": format!("s3://{}/{DOCUMENT}", stack.dst), "role": "document",
+        "bytes": document.body.len(), "crc32": format!("{:08x}", crc32fast::hash(&document.body)),
+        "etag": published.e_tag().unwrap().trim_matches('"')}]);
+    assert_eq!(m["outputs"], outputs, "{m}");
+    assert_eq!(
+        m["counts"],
+        json!({"read": rows, "selected": 0, "dropped": 0, "rejected": 0})
+    );
+    // The document is of the same version as its manifest.
+    let doc: Value = serde_json::from_slice(&document.body).unwrap();
+    assert_eq!(
+        (
+            doc["object"]["version_id"].as_str(),
+            doc["object"]["etag"].as_str()
+        ),
+        (Some(version), Some(etag))
+    );
+    assert_eq!(doc["csv"]["rows"], rows);
+    assert_eq!(document.metadata["sluice-source-version"], version);
+    (document.body, document.metadata, m)
+}
+
+/// The requests among `requests` that name `bucket`'s objects.
+fn touching(requests: &[String], bucket: &str) -> Vec<String> {
+    let path = format!(" /{bucket}/");
+    requests
+        .iter()
+        .filter(|r| r.contains(&path))
+        .cloned()
+        .collect()
+}
+
+/// Checks that a run seen by `proxy` read the manifest of `KEY` alone: no
+/// request for the source, none that writes.
+fn only_the_manifest_read(proxy: &FaultProxy, stack: &Stack) {
+    let requests = proxy.requests();
+    assert_eq!(touching(&requests, &stack.src), Vec::<String>::new());
+    let manifest = format!("GET /{}/filtered/_sluice/manifests/{KEY}", stack.dst);
+    let dst = touching(&requests, &stack.dst);
+    assert!(
+        dst.len() == 1 && dst[0].starts_with(&manifest) && dst[0].ends_with("-> 200"),
+        "{requests:#?}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn inspect_keeps_a_manifest_and_a_repeated_event_reads_nothing() {
+    let stack = stack(30).await;
+    versioned(&stack.src).await;
+    let v1 = put_version(&stack.src, KEY, &csv(20, 7)).await;
+    let first = event(&stack.src, KEY, &v1, "0055AED6DCD90281E5");
+    let inspect = [("SLUICE_JOB", "inspect")];
+    invoke(&stack, first.clone(), &inspect);
+    let before = inspected(&stack, &v1, 20).await;
+    // The same event again: the manifest read, and nothing else.
+    let proxy = FaultProxy::http(&endpoint(), None);
+    let env = [inspect[0], ("AWS_ENDPOINT_URL", &proxy.url)];
+    let again = invoke(&stack, first, &env);
+    assert!(
+        again.contains("already processed from this version"),
+        "{again}"
+    );
+    only_the_manifest_read(&proxy, &stack);
+    assert_eq!(inspected(&stack, &v1, 20).await, before);
+    // A new version is not taken for a repeat.
+    let v2 = put_version(&stack.src, KEY, &csv(30, 3)).await;
+    let newer = event(&stack.src, KEY, &v2, "0055AED6DCD90281F0");
+    let log = invoke(&stack, newer, &inspect);
+    assert!(!log.contains("already processed"), "{log}");
+    inspected(&stack, &v2, 30).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_worker_skips_a_repeated_inspect_event_without_reading() {
+    let stack = stack(30).await;
+    versioned(&stack.src).await;
+    let v1 = put_version(&stack.src, KEY, &csv(25, 7)).await;
+    let sqs = purged_queue(&stack).await;
+    let proxy = FaultProxy::http(&endpoint(), None);
+    let mut before = None;
+    for run in 0..2 {
+        proxy.clear();
+        let args = ["--dest-prefix", "filtered/", "--job", "inspect"];
+        let mut worker = crate::aws_worker::worker(&stack, &args);
+        worker.env("AWS_ENDPOINT_URL", &proxy.url);
+        let once = event(&stack.src, KEY, &v1, "0055AED6DCD90281E5");
+        let log = work_one(&stack, &sqs, once, worker).await;
+        let now = inspected(&stack, &v1, 25).await;
+        if run == 1 {
+            assert!(log.contains("already processed from this version"), "{log}");
+            only_the_manifest_read(&proxy, &stack);
+            assert_eq!(before.as_ref(), Some(&now));
+        }
+        before = Some(now);
+    }
 }

@@ -3,17 +3,20 @@
 //!   it pass a byte count — a connection reset mid-body, as a flaky
 //!   network gives — a set number of times, and can run a step (replace
 //!   the object being read) at the moment it cuts;
-//! - HTTP ([`FaultProxy::http`]): it reads each request's head and answers
-//!   a chosen fraction of the requests that match ([`HttpFault`]) itself,
-//!   with a given status and body — a throttled DynamoDB, an S3 that says
-//!   `SlowDown` — while the others go through to moto.
+//! - HTTP ([`FaultProxy::http`]): it reads each request's head and records
+//!   its line with the status of its answer ([`FaultProxy::requests`]), so
+//!   a test can tell which requests a run made; given an [`HttpFault`], it
+//!   answers a chosen fraction of the requests that match itself, with a
+//!   given status and body — a throttled DynamoDB, an S3 that says
+//!   `SlowDown` — while the others go through to moto. Connections stay
+//!   open across requests as moto allows, as between the SDK and S3.
 //!
-//! Both count the GET requests they pass on ([`FaultProxy::gets`]), so a
-//! test can tell which requests a read made.
+//! Both count the GET requests they pass on ([`FaultProxy::gets`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 /// Runs when a cut is made.
@@ -24,8 +27,8 @@ pub struct FaultProxy {
     pub url: String,
     cuts_left: Arc<AtomicU32>,
     cuts: u32,
-    /// The HTTP answers injected, when the proxy injects them.
-    answered: Arc<Mutex<Turns>>,
+    /// What the HTTP level saw and answered (nothing at the TCP level).
+    seen: Arc<Mutex<Seen>>,
     gets: Arc<AtomicU32>,
 }
 
@@ -57,53 +60,71 @@ impl FaultProxy {
             url,
             cuts_left,
             cuts,
-            answered: Arc::default(),
+            seen: Arc::default(),
             gets,
         }
     }
 
-    /// Proxies HTTP/1.1 to `upstream` (`http://host:port`), answering the
-    /// requests `fault` picks itself.
-    pub fn http(upstream: &str, fault: HttpFault) -> Self {
+    /// Proxies HTTP/1.1 to `upstream` (`http://host:port`), recording
+    /// every request, and answering the requests `fault` picks itself.
+    pub fn http(upstream: &str, fault: Option<HttpFault>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_string();
-        let answered = Arc::new(Mutex::new(Turns::default()));
-        let (turns, fault) = (Arc::clone(&answered), Arc::new(fault));
+        let http = Http {
+            fault: Arc::new(fault),
+            seen: Arc::default(),
+            gets: Arc::default(),
+        };
+        let (seen, gets) = (Arc::clone(&http.seen), Arc::clone(&http.gets));
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(server) = TcpStream::connect(&upstream) else {
                     continue;
                 };
-                let (turns, fault) = (Arc::clone(&turns), Arc::clone(&fault));
+                let (http, seen) = (http.clone(), Arc::clone(&http.seen));
+                let (asked, pending) = channel();
                 let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                std::thread::spawn(move || pipe(s2, c2, u64::MAX, &AtomicU32::new(0), None, None));
-                std::thread::spawn(move || requests(client, server, &fault, &turns));
+                std::thread::spawn(move || answers(s2, c2, &pending, &seen));
+                std::thread::spawn(move || http.requests(client, server, &asked));
             }
         });
         FaultProxy {
             url,
             cuts_left: Arc::new(AtomicU32::new(0)),
             cuts: 0,
-            answered,
-            gets: Arc::default(),
+            seen,
+            gets,
         }
     }
 
     /// How many faults were injected: cuts made and answers given.
     pub fn injected(&self) -> u32 {
-        let answered = self.answered.lock().unwrap().injected;
+        let answered = self.seen.lock().unwrap().injected;
         self.cuts - self.cuts_left.load(Ordering::SeqCst) + answered
     }
 
-    /// How many GET requests went through (TCP level).
+    /// How many GET requests went through to the server.
     pub fn gets(&self) -> u32 {
         self.gets.load(Ordering::SeqCst)
     }
 
     /// How many requests matched the HTTP fault's matcher (injected or not).
     pub fn matched(&self) -> u32 {
-        self.answered.lock().unwrap().matched
+        self.seen.lock().unwrap().matched
+    }
+
+    /// Every request line so far (HTTP level), in the order they came,
+    /// with the answer's status once it came: `GET /b/k?x-id=GetObject
+    /// HTTP/1.1 -> 200`; `-> 503 injected` when the proxy answered, `-> -`
+    /// when the connection ended first.
+    pub fn requests(&self) -> Vec<String> {
+        self.seen.lock().unwrap().lines.clone()
+    }
+
+    /// Forgets the requests so far.
+    pub fn clear(&self) {
+        self.seen.lock().unwrap().clear();
     }
 }
 
@@ -197,14 +218,19 @@ impl HttpFault {
     }
 }
 
-/// Matching requests seen and answers given, shared by the connections.
+/// What the HTTP level saw, shared by the connections.
 #[derive(Debug, Default)]
-struct Turns {
+struct Seen {
+    /// Requests that matched the fault, and those answered by the proxy.
     matched: u32,
     injected: u32,
+    /// The request lines from request number `first` on: [`Seen::clear`]
+    /// moves it on, so that an answer to a forgotten request is dropped.
+    lines: Vec<String>,
+    first: usize,
 }
 
-impl Turns {
+impl Seen {
     /// Counts a matching request; whether it is one to answer.
     fn take(&mut self, fault: &HttpFault) -> bool {
         let before = (f64::from(self.matched) * fault.fraction).floor();
@@ -214,25 +240,126 @@ impl Turns {
         self.injected += u32::from(answer);
         answer
     }
+
+    /// Records a request line; returns its number.
+    fn note(&mut self, line: &str) -> usize {
+        self.lines.push(line.to_string());
+        self.first + self.lines.len() - 1
+    }
+
+    /// Notes the status of the answer to request `number`.
+    fn answer(&mut self, number: usize, status: &str) {
+        let at = number.checked_sub(self.first);
+        if let Some(line) = at.and_then(|at| self.lines.get_mut(at)) {
+            line.push_str(" -> ");
+            line.push_str(status);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.first += self.lines.len();
+        self.lines.clear();
+    }
 }
 
-/// Passes the requests of one connection to `server` one by one, unless
-/// the fault picks one: then it answers that itself and closes.
-fn requests(client: TcpStream, mut server: TcpStream, fault: &HttpFault, turns: &Mutex<Turns>) {
-    let mut answer_to = client.try_clone().unwrap();
-    let mut reader = BufReader::new(client);
+/// A request passed on, waiting for its answer.
+struct Asked {
+    number: usize,
+    /// A HEAD request, whose answer has a length but no body.
+    head: bool,
+}
+
+/// The HTTP level's state, one copy per connection.
+#[derive(Clone)]
+struct Http {
+    fault: Arc<Option<HttpFault>>,
+    seen: Arc<Mutex<Seen>>,
+    gets: Arc<AtomicU32>,
+}
+
+impl Http {
+    /// Passes the requests of one connection to `server` one by one, each
+    /// recorded and its number sent to [`answers`] first, unless the fault
+    /// picks one: then it answers that itself and closes.
+    fn requests(&self, client: TcpStream, mut server: TcpStream, asked: &Sender<Asked>) {
+        let mut answer_to = client.try_clone().unwrap();
+        let mut reader = BufReader::new(client);
+        while let Some(head) = read_head(&mut reader) {
+            let text = String::from_utf8_lossy(&head);
+            let line = text.lines().next().unwrap_or_default();
+            let (number, injected) = self.note(&text);
+            if let Some(fault) = injected {
+                let _ = answer_to.write_all(fault.response().as_bytes());
+                break;
+            }
+            if line.starts_with("GET ") {
+                self.gets.fetch_add(1, Ordering::SeqCst);
+            }
+            let head_only = line.starts_with("HEAD ");
+            let sent = asked.send(Asked {
+                number,
+                head: head_only,
+            });
+            if sent.is_err()
+                || server.write_all(&head).is_err()
+                || pass_body(&text, &mut reader, &mut server, false).is_err()
+            {
+                break;
+            }
+        }
+        let _ = answer_to.shutdown(Shutdown::Both);
+        let _ = server.shutdown(Shutdown::Both);
+    }
+
+    /// Records a request with this head; returns its number, and the fault
+    /// when the proxy is to answer it.
+    fn note(&self, head: &str) -> (usize, Option<&HttpFault>) {
+        let mut seen = self.seen.lock().unwrap();
+        let number = seen.note(head.lines().next().unwrap_or_default());
+        let fault = self.fault.as_ref().as_ref();
+        let fault = fault.filter(|f| f.matches(head) && seen.take(f));
+        if let Some(f) = fault {
+            seen.answer(number, &format!("{} injected", f.status));
+        }
+        (number, fault)
+    }
+}
+
+/// Passes the answers on one connection back to `client`, noting each
+/// one's status beside its request; requests left without an answer when
+/// the connection ends are noted `-`.
+fn answers(server: TcpStream, mut client: TcpStream, asked: &Receiver<Asked>, seen: &Mutex<Seen>) {
+    let mut reader = BufReader::new(server);
     while let Some(head) = read_head(&mut reader) {
         let text = String::from_utf8_lossy(&head);
-        if fault.matches(&text) && turns.lock().unwrap().take(fault) {
-            let _ = answer_to.write_all(fault.response().as_bytes());
-            break;
+        let status = text.split_whitespace().nth(1).unwrap_or("-").to_string();
+        // `100 Continue` comes ahead of the request's answer.
+        let request = if status.starts_with('1') {
+            None
+        } else {
+            let Ok(request) = asked.recv() else { break };
+            Some(request)
+        };
+        if let Some(r) = &request {
+            seen.lock().unwrap().answer(r.number, &status);
         }
-        if server.write_all(&head).is_err() || pass_body(&text, &mut reader, &mut server).is_err() {
+        let no_body = request.is_none_or(|r| r.head) || status == "204" || status == "304";
+        let passed = client.write_all(&head).and_then(|()| {
+            if no_body {
+                Ok(())
+            } else {
+                pass_body(&text, &mut reader, &mut client, true)
+            }
+        });
+        if passed.is_err() {
             break;
         }
     }
-    let _ = answer_to.shutdown(Shutdown::Both);
-    let _ = server.shutdown(Shutdown::Both);
+    for request in asked.try_iter() {
+        seen.lock().unwrap().answer(request.number, "-");
+    }
+    let _ = reader.get_ref().shutdown(Shutdown::Both);
+    let _ = client.shutdown(Shutdown::Both);
 }
 
 /// The request line and headers, through the blank line; `None` at the
@@ -250,9 +377,15 @@ fn read_head(reader: &mut impl BufRead) -> Option<Vec<u8>> {
     }
 }
 
-/// Copies the body of the request with this head: its content-length's
-/// bytes, or its chunks.
-fn pass_body(head: &str, from: &mut impl BufRead, to: &mut impl Write) -> std::io::Result<()> {
+/// Copies the body of the request or answer with this head: its
+/// content-length's bytes, or its chunks; without either, a request has
+/// none and an answer (`to_end`) runs to the end of the connection.
+fn pass_body(
+    head: &str,
+    from: &mut impl BufRead,
+    to: &mut impl Write,
+    to_end: bool,
+) -> std::io::Result<()> {
     let header = |name: &str| {
         head.lines().find_map(|l| {
             let (n, v) = l.split_once(':')?;
@@ -277,11 +410,11 @@ fn pass_body(head: &str, from: &mut impl BufRead, to: &mut impl Write) -> std::i
             std::io::copy(&mut (&mut *from).take(size + 2), to)?;
         }
     }
-    let length = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    std::io::copy(&mut (&mut *from).take(length), to)?;
-    Ok(())
+    match header("content-length").and_then(|v| v.parse().ok()) {
+        Some(length) => std::io::copy(&mut (&mut *from).take(length), to).map(drop),
+        None if to_end => std::io::copy(from, to).map(drop),
+        None => Ok(()),
+    }
 }
 
 /// Copies `from` to `to`; past `after` bytes, while cuts are left, cuts
@@ -323,108 +456,4 @@ fn pipe(
     }
     let _ = from.shutdown(Shutdown::Both);
     let _ = to.shutdown(Shutdown::Both);
-}
-
-/// An HTTP proxy that sees each request: it records every request line,
-/// and answers `503 SlowDown` itself — as S3 does when a prefix is read
-/// too fast — to requests whose line contains `throttle`. Each connection
-/// carries one request (`Connection: close` is added), so none slips
-/// through on a reused connection unseen.
-pub struct HttpProxy {
-    /// `http://127.0.0.1:PORT`: the endpoint to give `sluice`.
-    pub url: String,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-impl HttpProxy {
-    pub fn start(upstream: &str, throttle: Option<&str>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let upstream = upstream.trim_start_matches("http://").to_string();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (log, throttle) = (Arc::clone(&requests), throttle.map(str::to_string));
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let (log, throttle, upstream) =
-                    (Arc::clone(&log), throttle.clone(), upstream.clone());
-                std::thread::spawn(move || {
-                    one_request(client, &upstream, throttle.as_deref(), &log)
-                });
-            }
-        });
-        HttpProxy { url, requests }
-    }
-
-    /// Every request line so far, with the answer's status once it came
-    /// (`GET /bucket/key?x-id=GetObject HTTP/1.1 -> 200`).
-    pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-
-    /// Forgets the requests so far.
-    pub fn clear(&self) {
-        self.requests.lock().unwrap().clear();
-    }
-}
-
-/// Reads one request's head, records its line, and answers it or passes it on.
-fn one_request(
-    mut client: TcpStream,
-    upstream: &str,
-    throttle: Option<&str>,
-    log: &Mutex<Vec<String>>,
-) {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 16 << 10];
-    let end = loop {
-        match client.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-        if let Some(at) = head.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at;
-        }
-    };
-    let text = String::from_utf8_lossy(&head[..end]).into_owned();
-    let line = text.lines().next().unwrap_or_default().to_string();
-    let entry = {
-        let mut log = log.lock().unwrap();
-        log.push(line.clone());
-        log.len() - 1
-    };
-    if throttle.is_some_and(|t| line.contains(t)) {
-        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>\
-                    <Message>Please reduce your request rate.</Message><RequestId>proxy</RequestId></Error>";
-        let answer = format!(
-            "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\
-             Connection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = client.write_all(answer.as_bytes());
-        let _ = client.shutdown(Shutdown::Both);
-        return;
-    }
-    let Ok(mut server) = TcpStream::connect(upstream) else {
-        return;
-    };
-    let kept: Vec<&str> = text
-        .split("\r\n")
-        .filter(|h| !h.to_ascii_lowercase().starts_with("connection:"))
-        .collect();
-    let new_head = format!("{}\r\nConnection: close\r\n\r\n", kept.join("\r\n"));
-    if server.write_all(new_head.as_bytes()).is_err() || server.write_all(&head[end + 4..]).is_err()
-    {
-        return;
-    }
-    let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-    std::thread::spawn(move || pipe(c2, s2, u64::MAX, &AtomicU32::new(0), None, None));
-    // The answer's status line, noted beside the request's.
-    let n = server.read(&mut buf).unwrap_or(0);
-    let answer = String::from_utf8_lossy(&buf[..n]);
-    let status = answer.split_whitespace().nth(1).unwrap_or("-");
-    log.lock().unwrap()[entry] = format!("{line} -> {status}");
-    if n == 0 || client.write_all(&buf[..n]).is_err() {
-        return;
-    }
-    pipe(server, client, u64::MAX, &AtomicU32::new(0), None, None);
 }

@@ -4,7 +4,7 @@
 //! cleared before the summary; `-q` or a stderr that is not a terminal
 //! shows none.
 
-use crate::aws_lambda::big_csv;
+use crate::util::big_csv;
 use crate::util::TempDir;
 use std::path::Path;
 use std::process::Command;

@@ -3,7 +3,10 @@
 
 mod aws_inspect;
 mod aws_lambda;
+mod aws_lambda_memory;
 mod aws_load;
+mod aws_load_doors;
+mod aws_load_errors;
 mod aws_load_limits;
 mod aws_metrics;
 mod aws_ranged;
@@ -21,6 +24,8 @@ mod fault_proxy;
 mod faults;
 mod overflow;
 mod pipeline;
+mod pipeline_commit;
+mod pipeline_refused;
 mod progress;
 mod runtime_api;
 mod util;

@@ -212,3 +212,28 @@ pub async fn assert_multipart(bucket: &str, key: &str) {
         head.e_tag()
     );
 }
+
+/// A CSV of about `bytes` bytes with quoted fields.
+pub fn big_csv(dir: &TempDir, bytes: usize) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.path().join(format!("big-{bytes}.csv"));
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    writeln!(f, "id,label,a,b,c").unwrap();
+    let mut written = 0;
+    let mut i = 0u64;
+    while written < bytes {
+        let line = format!(
+            "{i},\"item, \"\"{}\"\"\",{}.{:02},{}.5,{}\n",
+            i % 97,
+            i % 7,
+            i % 100,
+            i % 5,
+            i % 3
+        );
+        f.write_all(line.as_bytes()).unwrap();
+        written += line.len();
+        i += 1;
+    }
+    f.flush().unwrap();
+    path
+}
