@@ -53,6 +53,6 @@ pkg="$(mktemp -d)"
 unzip -q dist/sluice-lambda-arm64.zip -d "$pkg"
 printf '#!/bin/sh\nexec qemu-aarch64 -L /usr/aarch64-linux-gnu %s/bootstrap "$@"\n' "$pkg" >"$pkg/run"
 chmod +x "$pkg/run"
-# The memory test is left out: under emulation it would measure qemu.
-SLUICE_TEST_BIN="$pkg/run" cargo test --locked --test integration -- aws_lambda:: --skip large
+# The memory test (aws_lambda_memory::) is left out: under emulation it would measure qemu.
+SLUICE_TEST_BIN="$pkg/run" cargo test --locked --test integration -- aws_lambda::
 rm -rf "$pkg"

@@ -175,7 +175,7 @@ async fn received_messages_stay_invisible_until_done() {
 /// in the queue for another worker, not in the first worker's hands.
 #[tokio::test(flavor = "current_thread")]
 async fn a_fleet_of_workers_shares_the_queue() {
-    use crate::aws_lambda::big_csv;
+    use crate::util::big_csv;
     use crate::util::TempDir;
     let stack = stack(30).await;
     // Without the test event S3 sends when notifications are set up.
