@@ -30,3 +30,4 @@ mod progress;
 mod runtime_api;
 mod util;
 mod watch;
+mod where_duckdb;
