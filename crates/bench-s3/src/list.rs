@@ -25,12 +25,12 @@ pub fn list(root: &Path, req: &Request, bucket: &str) -> io::Result<Response> {
     let mut keys = Vec::new();
     walk(&root, &root, &mut keys)?;
     keys.sort_by(|a, b| a.0.cmp(&b.0));
-    let (mut contents, mut prefixes, mut last) = (String::new(), Vec::<String>::new(), None);
+    let (mut contents, mut prefixes, mut last) = (Vec::<String>::new(), Vec::<String>::new(), None);
     let mut listed = keys
         .iter()
         .filter(|(k, _)| k.starts_with(prefix) && k.as_str() > after)
         .peekable();
-    while let Some((key, meta)) = listed.next_if(|_| listed_count(&contents, &prefixes) < max) {
+    while let Some((key, meta)) = listed.next_if(|_| contents.len() + prefixes.len() < max) {
         last = Some(key.clone());
         let folded = req
             .param("delimiter")
@@ -43,7 +43,7 @@ pub fn list(root: &Path, req: &Request, bucket: &str) -> io::Result<Response> {
         match folded {
             Some(common) if prefixes.last() == Some(&common) => {}
             Some(common) => prefixes.push(common),
-            None => contents.push_str(&format!(
+            None => contents.push(format!(
                 "<Contents><Key>{}</Key><LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag>\
                  <Size>{}</Size><StorageClass>STANDARD</StorageClass></Contents>",
                 escape(key),
@@ -59,15 +59,10 @@ pub fn list(root: &Path, req: &Request, bucket: &str) -> io::Result<Response> {
     )))
 }
 
-/// Entries listed so far: objects (one `<Contents>` each) and common prefixes.
-fn listed_count(contents: &str, prefixes: &[String]) -> usize {
-    contents.matches("<Contents>").count() + prefixes.len()
-}
-
 fn list_xml(
     bucket: &str,
     prefix: &str,
-    contents: &str,
+    contents: &[String],
     prefixes: &[String],
     truncated: bool,
     last: Option<String>,
@@ -88,7 +83,8 @@ fn list_xml(
         ),
         _ => String::new(),
     };
-    let count = listed_count(contents, prefixes);
+    let count = contents.len() + prefixes.len();
+    let contents = contents.concat();
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult><Name>{}</Name><Prefix>{}</Prefix>\
          <KeyCount>{count}</KeyCount><IsTruncated>{truncated}</IsTruncated>{next}{contents}{common}</ListBucketResult>",

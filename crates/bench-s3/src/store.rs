@@ -88,6 +88,18 @@ impl Store {
             .join(format!("{what}-{}-{id}", std::process::id()))
     }
 
+    /// The request's body in a work file of its own, not yet visible.
+    fn stage_body(
+        &self,
+        what: &str,
+        req: &Request,
+        conn: &mut BufReader<TcpStream>,
+    ) -> io::Result<PathBuf> {
+        let staged = self.work_file(what);
+        copy_body(req, conn, &mut File::create(&staged)?)?;
+        Ok(staged)
+    }
+
     /// GET or HEAD of an object, whole or one range, sent from its file.
     fn get(&self, req: &Request, conn: &mut TcpStream, bucket: &str, key: &str) -> io::Result<()> {
         let head_only = req.method == "HEAD";
@@ -152,8 +164,7 @@ impl Store {
                 "CopyObject is not served",
             ));
         }
-        let staged = self.work_file("put");
-        copy_body(req, conn, &mut File::create(&staged)?)?;
+        let staged = self.stage_body("put", req, conn)?;
         self.commit(req, staged, bucket, key, |etag| {
             Response::new(200).header("ETag", format!("\"{etag}\""))
         })
@@ -243,8 +254,7 @@ impl Store {
                 "no such upload, or no part number",
             ));
         };
-        let staged = self.work_file("part");
-        copy_body(req, conn, &mut File::create(&staged)?)?;
+        let staged = self.stage_body("part", req, conn)?;
         let part = dir.join(format!("{number:05}"));
         fs::rename(&staged, &part)?;
         Ok(Response::new(200).header("ETag", format!("\"{}\"", etag(&fs::metadata(&part)?))))

@@ -5,7 +5,7 @@
 
 use crate::aws_lambda::{bootstrap, get, stop, Stack};
 use crate::fault_proxy::{FaultProxy, HttpFault};
-use crate::util::{endpoint, put, s3, sluice, sqs, text, unique, with_aws, TempDir};
+use crate::util::{endpoint, put, put_with, s3, sluice, sqs, text, unique, with_aws, TempDir};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -119,16 +119,8 @@ async fn fill(bucket: &str, count: usize) {
     for n in 0..count {
         let (client, bucket) = (client.clone(), bucket.to_string());
         pending.spawn(async move {
-            let body = aws_sdk_s3::primitives::ByteStream::from(small_csv(n));
             let key = format!("in/obj-{n:05}.csv");
-            client
-                .put_object()
-                .bucket(bucket)
-                .key(key)
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            put_with(&client, &bucket, &key, &small_csv(n)).await;
         });
         if pending.len() >= 16 {
             pending.join_next().await.unwrap().unwrap();

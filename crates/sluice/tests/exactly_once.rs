@@ -40,17 +40,7 @@ async fn versioned(bucket: &str) {
 
 /// Uploads a version; returns its id.
 async fn put_version(bucket: &str, key: &str, body: &[u8]) -> String {
-    let body = aws_sdk_s3::primitives::ByteStream::from(body.to_vec());
-    let out = s3()
-        .await
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    out.version_id().unwrap().to_string()
+    put(bucket, key, body).await.expect("a versioned bucket")
 }
 
 /// A direct S3 notification as S3 sends it: versionId and sequencer set.

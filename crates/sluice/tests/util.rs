@@ -183,17 +183,21 @@ pub fn peak_rss(pid: u32) -> u64 {
     kb * 1024
 }
 
-/// Writes an object.
-pub async fn put(bucket: &str, key: &str, body: &[u8]) {
+/// Writes an object; its version id, in a versioned bucket.
+pub async fn put(bucket: &str, key: &str, body: &[u8]) -> Option<String> {
+    put_with(&s3().await, bucket, key, body).await
+}
+
+/// Writes an object through `client` (one shared by many writes).
+pub async fn put_with(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    body: &[u8],
+) -> Option<String> {
     let body = aws_sdk_s3::primitives::ByteStream::from(body.to_vec());
-    s3().await
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let put = client.put_object().bucket(bucket).key(key).body(body);
+    put.send().await.unwrap().version_id().map(str::to_string)
 }
 
 /// Asserts the object was uploaded in parts: a multipart ETag ends in `-<parts>`.
